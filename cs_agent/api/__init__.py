@@ -1,0 +1,1 @@
+"""HTTP routes, one router a concern; ``cs_agent.app`` assembles them."""

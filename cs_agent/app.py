@@ -1,0 +1,52 @@
+"""The HTTP app: ``create_app(settings)`` assembles the routers; the work happens elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+import cs_agent
+from cs_agent.api import calls, health, intake
+from cs_agent.config import Settings
+from cs_agent.runtime import Runtime
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding)."""
+    owns_runtime = runtime is None
+    rt = runtime or Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if owns_runtime:
+            await rt.start()
+        try:
+            yield
+        finally:
+            if owns_runtime:
+                await rt.stop()
+
+    app = FastAPI(
+        title="cs-agent",
+        version=cs_agent.__version__,
+        summary="Call transcripts in; action items filed and follow-ups drafted for approval.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        body = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"error": "error", "detail": str(exc.detail)}
+        )
+        return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
+
+    app.include_router(intake.router)
+    app.include_router(calls.router)
+    app.include_router(health.router)
+    return app

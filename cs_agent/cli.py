@@ -1,0 +1,490 @@
+"""``cs-agent``: process a call, serve the API, run a worker, decide on drafts.
+
+Errors are one line naming what is wrong and where (file and line for transcripts), with a
+non-zero exit; tracebacks are for ``--debug``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from cs_agent.config import Settings
+from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
+from cs_agent.transcripts import TranscriptError, format_for_filename, parse_transcript
+
+app = typer.Typer(
+    name="cs-agent",
+    help="After every customer call: file the follow-ups, draft the recap email, send on approval.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+drafts_app = typer.Typer(help="Follow-up drafts waiting for a decision.", no_args_is_help=True)
+app.add_typer(drafts_app, name="drafts")
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """An error to show as one line and exit with ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=verbose)],
+        force=True,
+    )
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise CliError(f"configuration error: {problems}") from None
+
+
+def _run(factory: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(factory())  # type: ignore[arg-type]
+
+
+# --- process ------------------------------------------------------------------------------------
+
+
+@app.command()
+def process(
+    file: Annotated[Path, typer.Argument(help="Transcript file: .vtt, .srt, .txt or .json")],
+    format: Annotated[
+        TranscriptFormat | None, typer.Option("--format", "-f", help="Skip detection.")
+    ] = None,
+    call_date: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; due dates like 'Friday' resolve against it.")
+    ] = None,
+    customer: Annotated[str | None, typer.Option(help="Customer account name.")] = None,
+    customer_domain: Annotated[
+        str | None, typer.Option(help="Customer email domain, e.g. acme.com.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Call title.")] = None,
+    attendee: Annotated[
+        list[str] | None,
+        typer.Option(help='"Name <email>", repeatable. Side is inferred from the domain.'),
+    ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(help="JSON file with title, call_date, customer, attendees, source_id."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Process one call end to end and wait for the draft: items filed, email drafted."""
+    _setup_logging(verbose)
+    settings = _settings()
+    transcript = _read_transcript(file, format)
+    meta = _metadata(
+        settings,
+        metadata_file=metadata,
+        call_date=call_date,
+        customer=customer,
+        customer_domain=customer_domain,
+        title=title,
+        attendees=attendee or [],
+    )
+    view, choices, created = _run(lambda: _process(settings, transcript, meta))
+    if as_json:
+        out.print_json(json.dumps(_json_result(view)))
+        return
+    from cs_agent.console import render_adapters, render_call
+
+    render_adapters(err, choices)
+    if not created:
+        err.print(
+            f"[dim]This call was processed before ({view.call_id}); showing the stored result.[/dim]"
+        )
+    render_call(out, view)
+    if view.status == "failed":
+        raise typer.Exit(1)
+
+
+async def _process(
+    settings: Settings, transcript: Any, meta: CallMetadata
+) -> tuple[Any, Any, bool]:
+    from cs_agent import workflows
+    from cs_agent.intake import IdempotencyConflict, submit_call
+    from cs_agent.runtime import Runtime
+    from cs_agent.views import load_call_view
+
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        try:
+            submission = await submit_call(
+                runtime, transcript=transcript, metadata=meta, source="cli"
+            )
+        except IdempotencyConflict as conflict:
+            raise CliError(
+                f"source_id {meta.source_id!r} was already used for a different transcript "
+                f"(call {conflict.call_id})"
+            ) from None
+        await workflows.wait_for(submission.workflow_id)
+        view = load_call_view(runtime, submission.call_id)
+        assert view is not None
+        return view, runtime.adapters.choices, submission.created
+    finally:
+        await runtime.stop()
+
+
+def _read_transcript(file: Path, format: TranscriptFormat | None) -> Any:
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{file}: no such file", code=2) from None
+    except IsADirectoryError:
+        raise CliError(f"{file}: is a directory, expected a transcript file", code=2) from None
+    except PermissionError:
+        raise CliError(f"{file}: permission denied", code=2) from None
+    try:
+        return parse_transcript(data, format=format or format_for_filename(file.name))
+    except TranscriptError as error:
+        raise CliError(f"{file}: {error}", code=2) from None
+
+
+def _metadata(
+    settings: Settings,
+    *,
+    metadata_file: Path | None,
+    call_date: str | None,
+    customer: str | None,
+    customer_domain: str | None,
+    title: str | None,
+    attendees: list[str],
+) -> CallMetadata:
+    base: dict[str, Any] = {}
+    if metadata_file is not None:
+        try:
+            base = json.loads(metadata_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CliError(f"{metadata_file}: no such file", code=2) from None
+        except json.JSONDecodeError as error:
+            raise CliError(
+                f"{metadata_file}:{error.lineno}: not valid JSON ({error.msg})", code=2
+            ) from None
+        if not isinstance(base, dict):
+            raise CliError(f"{metadata_file}: expected a JSON object", code=2)
+    try:
+        meta = CallMetadata.model_validate(base)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise CliError(f"{metadata_file}: field {field}: {first['msg']}", code=2) from None
+    if call_date:
+        try:
+            meta.call_date = dt.date.fromisoformat(call_date)
+        except ValueError:
+            raise CliError(f"--call-date {call_date!r}: expected YYYY-MM-DD", code=2) from None
+    if customer or customer_domain:
+        current = meta.customer or Customer(name=customer or customer_domain or "")
+        meta.customer = Customer(
+            name=customer or current.name, domain=customer_domain or current.domain
+        )
+    if title:
+        meta.title = title
+    if attendees:
+        meta.attendees = [_attendee(a, meta, settings) for a in attendees]
+    return meta
+
+
+def _attendee(value: str, meta: CallMetadata, settings: Settings) -> Attendee:
+    name, email = parseaddr(value)
+    if not email or "@" not in email:
+        return Attendee(name=value.strip())
+    domain = email.rpartition("@")[2].lower()
+    side = None
+    if meta.customer and meta.customer.domain and domain == meta.customer.domain.lower():
+        side = Side.CUSTOMER
+    elif domain == settings.sender_email.rpartition("@")[2].lower():
+        side = Side.US
+    return Attendee(name=name or email, email=email, side=side)
+
+
+def _json_result(view: Any) -> dict[str, Any]:
+    data: dict[str, Any] = view.model_dump(mode="json")
+    return {
+        "call_id": data["call_id"],
+        "status": data["status"],
+        "analyzer": data["analyzer"],
+        "analysis_notes": data["analysis_notes"],
+        "summary": data["summary"],
+        "action_items": [
+            {
+                key: item[key]
+                for key in (
+                    "title",
+                    "description",
+                    "owner",
+                    "due_date",
+                    "priority",
+                    "quote",
+                    "quote_time",
+                    "issue",
+                )
+            }
+            for item in data["action_items"]
+        ],
+        "draft": data["draft"],
+        "approval": data["approval"],
+        "usage": data["usage"],
+        "cost_usd": data["cost_usd"],
+        "failure_reason": data["failure_reason"],
+    }
+
+
+# --- serve and worker ---------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
+    import uvicorn
+
+    from cs_agent.app import create_app
+
+    _setup_logging(verbose=True)
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+
+
+@app.command()
+def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> None:
+    """Run workflows only (no HTTP), for scaling out on PostgreSQL."""
+    _setup_logging(verbose)
+    settings = _settings()
+
+    async def run() -> None:
+        from cs_agent.runtime import Runtime
+
+        runtime = Runtime(settings)
+        await runtime.start()
+        err.print("[green]worker running[/green]; Ctrl-C to stop")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runtime.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+# --- doctor -------------------------------------------------------------------------------------
+
+
+@app.command()
+def doctor() -> None:
+    """Check every port's adapter against its service; exit non-zero if any check fails."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work() -> Any:
+        from cs_agent.doctor import run_checks
+        from cs_agent.wiring import build_adapters
+        from storage.db import make_engine, migrate
+
+        engine = make_engine(settings.app_database_url)
+        try:
+            migrate(engine)
+        except Exception as error:
+            raise CliError(f"database {settings.app_database_url}: {error}") from None
+        try:
+            return await run_checks(build_adapters(settings, engine))
+        finally:
+            engine.dispose()
+
+    results = _run(work)
+    table = Table(title="cs-agent doctor")
+    for column in ("port", "adapter", "", "detail", "fix"):
+        table.add_column(column)
+    for result in results:
+        mark = "[green]ok[/green]" if result.ok else "[red]FAIL[/red]"
+        table.add_row(result.port, result.adapter, mark, result.detail, result.fix or "")
+    out.print(table)
+    out.print(f"data directory: {settings.data_dir}")
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+# --- drafts -------------------------------------------------------------------------------------
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+async def _with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from cs_agent.runtime import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        return await work(runtime)
+    finally:
+        await runtime.stop()
+
+
+@drafts_app.command("list")
+def drafts_list(
+    status: Annotated[str | None, typer.Option(help="pending, sent, rejected, failed …")] = None,
+) -> None:
+    """Drafts, newest first."""
+    _setup_logging(False)
+    settings = _settings()
+    from storage import repo
+    from storage.db import make_engine, migrate, session_scope
+
+    engine = make_engine(settings.app_database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        rows = repo.list_drafts(session, status=status)
+        calls = {row.call_id: repo.get_call(session, call_id=row.call_id) for row in rows}
+    table = Table(title="Follow-up drafts")
+    for column in ("draft", "status", "customer", "subject", "created"):
+        table.add_column(column)
+    for row in rows:
+        call = calls.get(row.call_id)
+        table.add_row(
+            row.id,
+            row.status,
+            (call.customer_name if call else None) or "—",
+            row.subject,
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+        )
+    out.print(table)
+
+
+@drafts_app.command("show")
+def drafts_show(
+    draft_id: Annotated[str, typer.Argument(help="Draft id or a unique prefix.")],
+) -> None:
+    """A draft with its call's summary and action items."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent.approvals import DecisionRefused, resolve_draft_id
+        from cs_agent.views import load_call_view
+        from storage import repo
+        from storage.db import session_scope
+
+        try:
+            full_id = resolve_draft_id(runtime, draft_id)
+        except DecisionRefused as refused:
+            raise CliError(str(refused)) from None
+        with session_scope(runtime.engine) as session:
+            row = repo.get_draft(session, draft_id=full_id)
+            assert row is not None
+            call_id = row.call_id
+        return load_call_view(runtime, call_id)
+
+    view = _run(lambda: _with_runtime(settings, work))
+    from cs_agent.console import render_call
+
+    render_call(out, view)
+
+
+@drafts_app.command("approve")
+def drafts_approve(
+    draft_id: Annotated[str, typer.Argument(help="Draft id or a unique prefix.")],
+) -> None:
+    """Approve a draft: the email is sent (once, however often this is run)."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent import approvals, workflows
+
+        try:
+            full_id = approvals.resolve_draft_id(runtime, draft_id)
+            decision = await approvals.approve(runtime, draft_id=full_id, actor=_actor())
+        except approvals.DecisionRefused as refused:
+            raise CliError(str(refused)) from None
+        return decision, await workflows.wait_for(decision.workflow_id or "")
+
+    decision, result = _run(lambda: _with_runtime(settings, work))
+    if not decision.changed:
+        err.print(f"[dim]{decision.draft.id} was already approved; not sending again.[/dim]")
+    if result.status == "sent":
+        where = result.location or result.message_id
+        out.print(
+            f"[green]Sent[/green] {decision.draft.id} v{result.version}: {where}", soft_wrap=True
+        )
+    else:
+        out.print(
+            f"[red]{result.status}[/red] {decision.draft.id}: {result.detail or ''}", soft_wrap=True
+        )
+        raise typer.Exit(1)
+
+
+@drafts_app.command("reject")
+def drafts_reject(
+    draft_id: Annotated[str, typer.Argument(help="Draft id or a unique prefix.")],
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
+) -> None:
+    """Reject a draft: nothing is sent."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent import approvals
+
+        try:
+            full_id = approvals.resolve_draft_id(runtime, draft_id)
+            return await approvals.reject(runtime, draft_id=full_id, actor=_actor(), reason=reason)
+        except approvals.DecisionRefused as refused:
+            raise CliError(str(refused)) from None
+
+    decision = _run(lambda: _with_runtime(settings, work))
+    out.print(f"Rejected {decision.draft.id}; nothing will be sent.")
+
+
+def main() -> None:
+    """Console entry point: run the app, turning expected errors into one line."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except CliError as error:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(error.code) from None

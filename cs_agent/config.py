@@ -1,0 +1,147 @@
+"""One Settings object: every knob is an environment variable (``CS_AGENT_*``) or a ``.env`` line.
+
+With no credentials at all, every port falls back to its local adapter, so a fresh checkout
+runs end to end. Credentials switch the real adapters on one at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/cs-agent``, i.e. ``~/.local/share/cs-agent`` on most machines."""
+    base = os.environ.get("XDG_DATA_HOME") or "~/.local/share"
+    return Path(base).expanduser() / "cs-agent"
+
+
+def _split_csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class Settings(BaseSettings):
+    """Every setting of cs-agent. Read from the environment, then ``.env``, then defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CS_AGENT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- where state lives -------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Holds the SQLite databases and the email outbox."""
+    database_url: str | None = None
+    """``postgresql://…`` for many workers; default is a SQLite file in the data directory."""
+
+    # --- the analyzer ------------------------------------------------------------------------
+    analyzer: Literal["auto", "claude", "rules"] = "auto"
+    model: str = "claude-sonnet-4-5"
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CS_AGENT_ANTHROPIC_API_KEY"),
+    )
+    max_turns: int = 12
+    window_chars: int = 120_000
+    """Transcripts longer than this (in compact form) are analysed in overlapping windows."""
+    window_overlap_chars: int = 4_000
+
+    # --- who we are --------------------------------------------------------------------------
+    company_name: str = "Our team"
+    """Signs the follow-up email and names our side in the offline analyzer's drafts."""
+    sender_email: str = "cs@localhost"
+    """The From address of follow-ups (the Gmail sender when Gmail is configured)."""
+    sender_name: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    """Where people reach this server: used for links back to a call."""
+
+    # --- Linear ------------------------------------------------------------------------------
+    linear_api_key: SecretStr | None = None
+    linear_api_url: str = "https://api.linear.app/graphql"
+    linear_team: str | None = None
+    linear_label: str = "customer-follow-up"
+    linear_assignees: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Owner name → Linear user email, for owners whose email is not in the call metadata."""
+
+    # --- Slack -------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_channel: str | None = None
+    slack_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # --- Gmail -------------------------------------------------------------------------------
+    gmail_credentials: Path | None = None
+    gmail_sender: str | None = None
+    gmail_api_url: str = "https://gmail.googleapis.com/"
+
+    # --- Zoom and intake ---------------------------------------------------------------------
+    zoom_api_url: str = "https://api.zoom.us/v2/"
+    zoom_secret_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    api_token: SecretStr | None = None
+    max_transcript_bytes: int = 5 * 1024 * 1024
+
+    # --- workers -----------------------------------------------------------------------------
+    worker_concurrency: int = 4
+    """How many calls one process analyses at once."""
+
+    @field_validator("slack_approvers", mode="before")
+    @classmethod
+    def _approvers_from_csv(cls, value: object) -> object:
+        return _split_csv(value) if isinstance(value, str) else value
+
+    @field_validator("linear_assignees", mode="before")
+    @classmethod
+    def _assignees_from_pairs(cls, value: object) -> object:
+        # "Dana Reyes=dana@example.com,Sam=sam@example.com"
+        if isinstance(value, str):
+            pairs = {}
+            for part in _split_csv(value):
+                name, _, email = part.partition("=")
+                if name.strip() and email.strip():
+                    pairs[name.strip()] = email.strip()
+            return pairs
+        return value
+
+    # --- derived -----------------------------------------------------------------------------
+    @property
+    def app_database_url(self) -> str:
+        """The database holding calls, items, drafts and the audit log."""
+        if self.database_url:
+            return _sqlalchemy_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'cs-agent.db'}"
+
+    @property
+    def system_database_url(self) -> str:
+        """DBOS's own state: the same PostgreSQL database, or a SQLite file of its own."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'workflows.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the local mailer writes ``.eml`` files."""
+        return self.data_dir / "outbox"
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when state lives in PostgreSQL rather than SQLite."""
+        return self.app_database_url.startswith("postgresql")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """``postgresql://`` → ``postgresql+psycopg://`` so SQLAlchemy uses psycopg 3."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    return url

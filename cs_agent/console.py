@@ -1,0 +1,156 @@
+"""Rendering calls and drafts in a terminal (rich)."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from cs_agent.domain import format_timestamp
+from cs_agent.ports import AdapterChoice
+from cs_agent.rules import ANALYZER_NAME
+from cs_agent.views import CallView, DraftView
+
+
+def render_offline_banner(console: Console) -> None:
+    """The loud label on everything the offline analyzer made."""
+    console.print(
+        Panel(
+            Text.assemble(
+                ("OFFLINE ANALYZER", "bold"),
+                " — these results come from cue-phrase rules, not a language model.\n",
+                "Review every item and the email. For the Claude agent, set ",
+                ("ANTHROPIC_API_KEY", "bold"),
+                " (or CS_AGENT_ANALYZER=claude) and run again.",
+            ),
+            style="yellow",
+            box=box.HEAVY,
+        )
+    )
+
+
+def render_adapters(console: Console, choices: list[AdapterChoice]) -> None:
+    """Which adapter serves each port, in one small table."""
+    table = Table(box=box.SIMPLE, show_header=True, header_style="dim", pad_edge=False)
+    table.add_column("port", style="dim")
+    table.add_column("adapter", style="bold")
+    table.add_column("why")
+    for choice in choices:
+        table.add_row(choice.port, choice.adapter, choice.reason)
+    console.print(table)
+
+
+def render_call(console: Console, view: CallView) -> None:
+    """Summary, action items, the draft and where to approve it."""
+    if view.analyzer == ANALYZER_NAME:
+        render_offline_banner(console)
+    title = view.title or "Call"
+    subtitle = " · ".join(
+        part for part in (view.customer, str(view.call_date) if view.call_date else None) if part
+    )
+    if view.status == "failed":
+        console.print(
+            Panel(
+                f"[bold]{title}[/bold] failed: {view.failure_reason}\n"
+                f"Nothing was filed or sent. Fix the cause and retry the call ({view.call_id}).",
+                title="Failed",
+                style="red",
+            )
+        )
+        return
+    if view.summary:
+        summary = Text(view.summary.text)
+        details = [f"Sentiment: {view.summary.sentiment}"]
+        if view.summary.risks:
+            details.append("Risks: " + "; ".join(view.summary.risks))
+        console.print(
+            Panel(
+                Group(summary, Text("\n" + "\n".join(details), style="dim")),
+                title=f"[bold]{title}[/bold]",
+                subtitle=subtitle or None,
+                box=box.ROUNDED,
+            )
+        )
+    render_items(console, view)
+    if view.draft:
+        render_draft(console, view.draft)
+        render_next_step(console, view)
+    cost = f"${view.cost_usd:.4f}" if view.cost_usd else "$0 (no model used)"
+    console.print(f"[dim]call {view.call_id} · {view.words} words · analysis cost {cost}[/dim]")
+
+
+def render_items(console: Console, view: CallView) -> None:
+    """The action items as a table: title, owner, due date, the supporting quote and issue."""
+    table = Table(
+        title=f"Action items ({len(view.action_items)})",
+        box=box.SIMPLE_HEAVY,
+        show_lines=True,
+        expand=True,
+    )
+    table.add_column("#", justify="right", style="dim", width=3)
+    table.add_column("Action item", ratio=3)
+    table.add_column("Owner", ratio=2)
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Supporting quote", ratio=4)
+    table.add_column("Issue", no_wrap=True)
+    for number, item in enumerate(view.action_items, start=1):
+        owner = "—"
+        if item.owner:
+            owner = item.owner.name + (f" ({item.owner.side})" if item.owner.side else "")
+        stamp = format_timestamp(item.quote_time)
+        quote = Text(f"“{item.quote}”", style="italic")
+        if stamp:
+            quote.append(f"  [{stamp}]", style="dim")
+        issue = "—"
+        if item.issue:
+            issue = item.issue.identifier + (" (existing)" if item.issue.existing else "")
+        table.add_row(str(number), item.title, owner, str(item.due_date or "—"), quote, issue)
+    console.print(table)
+
+
+def render_draft(console: Console, draft: DraftView) -> None:
+    """The follow-up email as it would be sent."""
+    header = Text()
+    header.append("To: ", style="bold")
+    header.append(", ".join(draft.to) or "(nobody yet — edit before approving)")
+    if draft.cc:
+        header.append("\nCc: ", style="bold")
+        header.append(", ".join(draft.cc))
+    header.append("\nSubject: ", style="bold")
+    header.append(draft.subject)
+    console.print(
+        Panel(
+            Group(header, Text(""), Markdown(draft.body)),
+            title=f"Follow-up email · draft {draft.id} v{draft.version} · {draft.status}",
+            box=box.ROUNDED,
+        )
+    )
+
+
+def render_next_step(console: Console, view: CallView) -> None:
+    """Where the person who decides goes next."""
+    draft = view.draft
+    if draft is None:
+        return
+    if draft.status == "pending":
+        lines = ["[bold]Nothing has been sent.[/bold] The email waits for a person's approval."]
+        if view.approval.get("channel") == "local":
+            lines.append(f"  approve:  [bold]cs-agent drafts approve {draft.id}[/bold]")
+            lines.append(f"  reject:   cs-agent drafts reject {draft.id}")
+        else:
+            where = ", ".join(f"{k}={v}" for k, v in view.approval.items())
+            lines.append(f"  approve it in {view.approval.get('channel', '?')} ({where})")
+        console.print(Panel("\n".join(lines), title="Next step", style="green"))
+    elif draft.status == "sent":
+        console.print(
+            f"[green]Sent[/green] {draft.sent_at:%Y-%m-%d %H:%M} UTC ({draft.message_id})"
+            if draft.sent_at
+            else "[green]Sent[/green]"
+        )
+    elif draft.status == "failed":
+        console.print(f"[red]Sending failed:[/red] {draft.failure_reason}")
+    else:
+        console.print(f"Draft is {draft.status}.")

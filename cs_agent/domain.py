@@ -1,0 +1,298 @@
+"""The product's vocabulary: calls, transcripts, action items and follow-up drafts.
+
+These are plain pydantic models with no behaviour that touches the outside world, so every
+layer (parsers, analyzers, adapters, storage, API) can share them and serialise them to JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import IntEnum, StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Side(StrEnum):
+    """Which side of the call a person is on."""
+
+    CUSTOMER = "customer"
+    US = "us"
+
+
+class TranscriptFormat(StrEnum):
+    """The transcript formats cs-agent reads."""
+
+    VTT = "vtt"
+    SRT = "srt"
+    TEXT = "text"
+    JSON = "json"
+
+
+class Customer(BaseModel):
+    """The customer account a call was with."""
+
+    name: str
+    domain: str | None = None
+
+
+class Attendee(BaseModel):
+    """Someone on the call. Email and side are known when the metadata says so."""
+
+    name: str
+    email: str | None = None
+    side: Side | None = None
+
+
+class Utterance(BaseModel):
+    """One stretch of speech: who said what, when, and where it stood in the source file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    speaker: str
+    text: str
+    start: float | None = None
+    """Seconds from the start of the call, when the source has timestamps."""
+    end: float | None = None
+    line: int = 0
+    """1-based line of the source file where this utterance begins (0 when not from a file)."""
+
+
+def format_timestamp(seconds: float | None) -> str:
+    """Render seconds as ``mm:ss`` (or ``h:mm:ss`` past the hour); empty when unknown."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+class Transcript(BaseModel):
+    """A parsed transcript: the utterances in order, and the format they came from."""
+
+    format: TranscriptFormat
+    utterances: list[Utterance]
+
+    def speakers(self) -> list[str]:
+        """Distinct speaker names in order of first appearance."""
+        seen: dict[str, None] = {}
+        for utterance in self.utterances:
+            seen.setdefault(utterance.speaker, None)
+        return list(seen)
+
+    def word_count(self) -> int:
+        """Number of words spoken in the call."""
+        return sum(len(u.text.split()) for u in self.utterances)
+
+    def duration(self) -> float | None:
+        """Seconds from the first to the last timestamp, when the source has them."""
+        stamps = [u.end if u.end is not None else u.start for u in self.utterances]
+        known = [s for s in stamps if s is not None]
+        return max(known) if known else None
+
+    def compact(self) -> str:
+        """One line an utterance, ``[mm:ss] Speaker: text``: the form analyzers read."""
+        lines = []
+        for u in self.utterances:
+            stamp = format_timestamp(u.start)
+            prefix = f"[{stamp}] " if stamp else ""
+            lines.append(f"{prefix}{u.speaker}: {u.text}")
+        return "\n".join(lines)
+
+
+class CallMetadata(BaseModel):
+    """What is known about a call besides its transcript."""
+
+    title: str | None = None
+    call_date: dt.date | None = None
+    customer: Customer | None = None
+    attendees: list[Attendee] = Field(default_factory=list)
+    source_id: str | None = None
+    """The id the sending system uses for this call (a Zoom meeting UUID, a recorder's id)."""
+    gmail_thread_id: str | None = None
+    """A Gmail thread to reply in, when the follow-up continues an existing conversation."""
+    gmail_thread_subject: str | None = None
+    """A subject to find that thread by, when its id is not known."""
+
+
+class Priority(IntEnum):
+    """Priority on Linear's scale, which every tracker adapter maps from."""
+
+    NONE = 0
+    URGENT = 1
+    HIGH = 2
+    MEDIUM = 3
+    LOW = 4
+
+
+class Owner(BaseModel):
+    """Who an action item belongs to."""
+
+    name: str
+    side: Side | None = None
+    email: str | None = None
+
+
+class IssueRef(BaseModel):
+    """A task in a tracker that an action item was filed as, or matched."""
+
+    tracker: str
+    id: str
+    identifier: str
+    title: str
+    url: str | None = None
+    existing: bool = False
+    """True when the item matched an issue that was already open, so nothing new was filed."""
+
+
+class ActionItem(BaseModel):
+    """One follow-up a person committed to or was asked for on the call, with its evidence."""
+
+    title: str
+    description: str = ""
+    owner: Owner | None = None
+    due_date: dt.date | None = None
+    priority: Priority = Priority.NONE
+    quote: str
+    """The words from the transcript that support this item, verbatim."""
+    quote_time: float | None = None
+    """Seconds into the call where the quote was said."""
+    existing_issue: IssueRef | None = None
+    """An open issue that already covers this item; set instead of filing a new one."""
+
+
+Sentiment = Literal["positive", "neutral", "negative", "mixed"]
+
+
+class CallSummary(BaseModel):
+    """A few sentences on the call, how it went, and what could go wrong."""
+
+    text: str
+    sentiment: Sentiment = "neutral"
+    risks: list[str] = Field(default_factory=list)
+
+
+class EmailDraft(BaseModel):
+    """The follow-up email as drafted, before anyone has approved it."""
+
+    subject: str
+    body: str
+    """Markdown."""
+    to: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    """What an analysis cost: tokens, money, turns and time."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cost_usd: float = 0.0
+    turns: int = 0
+    duration_ms: int = 0
+
+
+class CallAnalysis(BaseModel):
+    """Everything an analyzer extracts from one call."""
+
+    analyzer: str
+    """Which analyzer produced this (``claude`` or ``offline-rules``)."""
+    summary: CallSummary
+    action_items: list[ActionItem]
+    email: EmailDraft
+    usage: Usage | None = None
+    notes: list[str] = Field(default_factory=list)
+    """Anything a reader should know about how this analysis was made."""
+
+
+class CallStatus(StrEnum):
+    """Where a call is in its processing."""
+
+    RECEIVED = "received"
+    ANALYZING = "analyzing"
+    FILING = "filing"
+    AWAITING_APPROVAL = "awaiting_approval"
+    COMPLETED = "completed"
+    """The follow-up went out, or was rejected: nothing more will happen."""
+    FAILED = "failed"
+
+
+class DraftStatus(StrEnum):
+    """The life of a follow-up draft: pending → approved → sending → sent, or rejected/failed."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SENDING = "sending"
+    SENT = "sent"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class FollowUpDraft(BaseModel):
+    """The follow-up email of one call as stored: its content, version and approval state."""
+
+    id: str
+    call_id: str
+    version: int
+    status: DraftStatus
+    subject: str
+    body: str
+    to: list[str]
+    cc: list[str]
+    approval_ref: dict[str, str] = Field(default_factory=dict)
+    """Where the approval request lives (a Slack channel and ts, or the local inbox)."""
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    message_id: str | None = None
+    """The RFC 5322 Message-ID the email was (or will be) sent with."""
+    provider_message_id: str | None = None
+    failure_reason: str | None = None
+    reject_reason: str | None = None
+
+
+class ApprovalRequest(BaseModel):
+    """What an approval channel shows a person deciding on a follow-up."""
+
+    draft: FollowUpDraft
+    call_id: str
+    call_title: str | None
+    call_date: dt.date | None
+    customer: Customer | None
+    summary: CallSummary
+    action_items: list[ActionItem]
+    issues: list[IssueRef | None]
+    """The issue each action item was filed as (same order), or None when it was not filed."""
+    analyzer: str
+
+
+class OutgoingEmail(BaseModel):
+    """A follow-up ready for a mailer: addresses, content, and the ids that make it idempotent."""
+
+    message_id: str
+    """Deterministic per draft version, so a retry can look the message up instead of resending."""
+    sender: str
+    sender_name: str | None = None
+    to: list[str]
+    cc: list[str] = Field(default_factory=list)
+    reply_to: str | None = None
+    subject: str
+    body: str
+    """Markdown."""
+    thread_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = Field(default_factory=list)
+
+
+class SentEmail(BaseModel):
+    """What a mailer reports after a send (or after finding an earlier send)."""
+
+    message_id: str
+    provider_message_id: str
+    location: str | None = None
+    """Where a person can see it: a file path for the outbox, a thread for Gmail."""

@@ -1,0 +1,526 @@
+"""The durable workflows: the only place that orders side effects.
+
+``process_call``: analyze → file each action item → save the draft → request approval.
+``send_followup``: claim the approved draft → send it (unless a retry finds it sent) → mark sent.
+
+Each step is checkpointed by DBOS, so a crash resumes after the last finished step. Steps
+that touch the outside world are also idempotent on their own (deterministic issue ids,
+deterministic Message-IDs, conditional updates), which covers the one gap checkpointing
+leaves: a crash after the side effect and before its checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from dbos import DBOS, SetWorkflowID
+from pydantic import BaseModel
+
+from cs_agent.domain import (
+    ApprovalRequest,
+    CallAnalysis,
+    CallMetadata,
+    CallStatus,
+    CallSummary,
+    DraftStatus,
+    EmailDraft,
+    FollowUpDraft,
+    OutgoingEmail,
+    SentEmail,
+    Transcript,
+)
+from cs_agent.ports import ApprovalOutcome, CallContext
+from integrations.email_message import message_id_for
+from integrations.errors import ExternalError, with_retries
+from storage import repo
+from storage.db import session_scope
+from storage.models import CallRow, DraftRow, utcnow
+
+if TYPE_CHECKING:
+    from cs_agent.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CALLS_QUEUE = "cs-agent-calls"
+SENDS_QUEUE = "cs-agent-sends"
+SYSTEM_ACTOR = "cs-agent"
+ITEM_NAMESPACE = uuid.UUID("6f1b0b4e-8c3a-4c1e-9d0e-5a2f7c9e1b42")
+
+_runtime: Runtime | None = None
+
+
+def bind_runtime(runtime: Runtime) -> None:
+    """Make ``runtime`` the one the workflows of this process use."""
+    global _runtime
+    _runtime = runtime
+
+
+def unbind_runtime(runtime: Runtime) -> None:
+    """Forget ``runtime`` (when it stops), unless another has replaced it."""
+    global _runtime
+    if _runtime is runtime:
+        _runtime = None
+
+
+def current_runtime() -> Runtime:
+    """The runtime this process launched. Workflows and steps reach adapters through it."""
+    if _runtime is None:
+        raise RuntimeError("cs-agent runtime not started in this process")
+    return _runtime
+
+
+async def register_queues(*, worker_concurrency: int) -> None:
+    """Declare the queues (DBOS keeps them in its database, so every process agrees)."""
+    await DBOS.register_queue_async(
+        CALLS_QUEUE, worker_concurrency=worker_concurrency, polling_interval_sec=0.2
+    )
+    await DBOS.register_queue_async(SENDS_QUEUE, worker_concurrency=8, polling_interval_sec=0.2)
+
+
+def process_call_workflow_id(call_id: str) -> str:
+    """The workflow id of a call's processing: one per call, so repeats dedupe."""
+    return f"process-call:{call_id}"
+
+
+def send_followup_workflow_id(draft_id: str, version: int) -> str:
+    """The workflow id of sending one version of a draft: ten clicks, one send."""
+    return f"send-followup:{draft_id}:v{version}"
+
+
+def item_id_for(call_id: str, position: int, title: str) -> str:
+    """The id of an action item, which is also the issue id the tracker is asked to use."""
+    return str(uuid.uuid5(ITEM_NAMESPACE, f"{call_id}:{position}:{title.strip().lower()}"))
+
+
+class WorkflowFailure(Exception):
+    """A step failed for good; the call or draft is marked failed with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- process_call -------------------------------------------------------------------------------
+
+
+@DBOS.workflow(name="process_call")
+async def process_call(call_id: str) -> str:
+    """Analyse a call, file its action items, save the draft and ask for approval.
+
+    Returns the draft id. On a failure the call is marked failed with the reason and the
+    workflow ends in error; nothing after the failing step has happened.
+    """
+    try:
+        item_ids = await analyze_call(call_id)
+        for item_id in item_ids:
+            await file_action_item(call_id, item_id)
+        draft_id = await save_draft(call_id)
+        await request_approval(draft_id)
+    except Exception as error:
+        reason = _describe_failure(error)
+        await mark_call_failed(call_id, reason)
+        raise WorkflowFailure(reason) from None
+    return draft_id
+
+
+@DBOS.step(name="analyze_call")
+async def analyze_call(call_id: str) -> list[str]:
+    """Run the analyzer and store what it found. Returns the action item ids in order."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        call = repo.get_call(session, call_id=call_id)
+        if call is None:
+            raise WorkflowFailure(f"call {call_id} does not exist")
+        if call.transcript is None:
+            raise WorkflowFailure(f"call {call_id} has no transcript (purged?)")
+        transcript = Transcript.model_validate(call.transcript)
+        metadata = CallMetadata.model_validate(call.call_metadata)
+        repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
+    analysis: CallAnalysis = await rt.adapters.analyzer.analyze(
+        transcript, metadata, tracker=rt.adapters.tracker
+    )
+    item_ids = [
+        item_id_for(call_id, position, item.title)
+        for position, item in enumerate(analysis.action_items)
+    ]
+    with session_scope(rt.engine) as session:
+        repo.save_analysis(session, call_id=call_id, analysis=analysis, item_ids=item_ids)
+        repo.set_call_status(session, call_id=call_id, status=CallStatus.FILING)
+        repo.add_audit(
+            session,
+            actor=analysis.analyzer,
+            action="analyzed",
+            call_id=call_id,
+            detail={
+                "action_items": len(analysis.action_items),
+                "cost_usd": analysis.usage.cost_usd if analysis.usage else 0.0,
+            },
+        )
+    return item_ids
+
+
+@DBOS.step(name="file_action_item")
+async def file_action_item(call_id: str, item_id: str) -> None:
+    """File one action item under its deterministic id, unless it matched an open issue."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        rows = {row.id: row for row in repo.list_items(session, call_id=call_id)}
+        call = repo.get_call(session, call_id=call_id)
+    row = rows.get(item_id)
+    if row is None or call is None:
+        raise WorkflowFailure(f"action item {item_id} of call {call_id} is missing")
+    if row.issue_id:
+        return  # linked to an existing issue, or filed by an earlier attempt
+    tracker = rt.adapters.tracker
+    issue = await with_retries(
+        lambda: tracker.create_issue(
+            repo.item_from_row(row), issue_id=uuid.UUID(item_id), call=call_context(rt, call)
+        ),
+        what=f"filing action item {row.position + 1} of call {call_id}",
+    )
+    with session_scope(rt.engine) as session:
+        repo.record_issue(session, item_id=item_id, issue=issue)
+        repo.add_audit(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="issue_filed",
+            call_id=call_id,
+            detail={"item": row.title, "tracker": issue.tracker, "issue": issue.identifier},
+        )
+
+
+@DBOS.step(name="save_draft")
+async def save_draft(call_id: str) -> str:
+    """Store the drafted follow-up as version 1, pending approval. Returns the draft id."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        call = repo.get_call(session, call_id=call_id)
+        if call is None:
+            raise WorkflowFailure(f"call {call_id} does not exist")
+        if call.proposed_email is None:
+            raise WorkflowFailure(f"the analysis of call {call_id} drafted no email")
+        email = EmailDraft.model_validate(call.proposed_email)
+        draft_id = draft_id_for(call_id)
+        row, created = repo.insert_draft_if_absent(
+            session,
+            row=DraftRow(
+                id=draft_id,
+                call_id=call_id,
+                subject=email.subject,
+                body=email.body,
+                to=email.to,
+                cc=email.cc,
+                message_id=message_id_for(
+                    draft_id=draft_id, version=1, sender=rt.settings.sender_email
+                ),
+            ),
+        )
+        if created:
+            repo.add_audit(
+                session,
+                actor=call.analyzer or SYSTEM_ACTOR,
+                action="draft_created",
+                call_id=call_id,
+                draft_id=draft_id,
+                detail={"version": 1, "subject": email.subject, "to": email.to, "cc": email.cc},
+            )
+    return row.id
+
+
+def draft_id_for(call_id: str) -> str:
+    """A call has one draft; its id is derived from the call's."""
+    return "draft-" + call_id.removeprefix("call-")
+
+
+@DBOS.step(name="request_approval")
+async def request_approval(draft_id: str) -> dict[str, str]:
+    """Show the draft to the people who approve it and remember where it was posted."""
+    rt = current_runtime()
+    request = load_approval_request(rt, draft_id)
+    channel = rt.adapters.approvals
+    ref = await with_retries(
+        lambda: channel.request_approval(request), what=f"requesting approval of {draft_id}"
+    )
+    with session_scope(rt.engine) as session:
+        repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
+        repo.set_call_status(session, call_id=request.call_id, status=CallStatus.AWAITING_APPROVAL)
+        repo.add_audit(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="approval_requested",
+            call_id=request.call_id,
+            draft_id=draft_id,
+            detail={"channel": channel.name, **ref},
+        )
+    return ref
+
+
+@DBOS.step(name="mark_call_failed")
+async def mark_call_failed(call_id: str, reason: str) -> None:
+    """Record that a call's processing failed, and why."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        repo.set_call_status(
+            session, call_id=call_id, status=CallStatus.FAILED, failure_reason=reason
+        )
+        repo.add_audit(
+            session, actor=SYSTEM_ACTOR, action="failed", call_id=call_id, detail={"reason": reason}
+        )
+
+
+# --- send_followup -----------------------------------------------------------------------------
+
+
+class SendResult(BaseModel):
+    """How a send attempt ended."""
+
+    draft_id: str
+    version: int
+    status: DraftStatus
+    message_id: str | None = None
+    location: str | None = None
+    detail: str | None = None
+
+
+@DBOS.workflow(name="send_followup")
+async def send_followup(draft_id: str, version: int) -> SendResult:
+    """Send one approved version of a draft, exactly once."""
+    email = await claim_draft(draft_id, version)
+    if email is None:
+        return await current_draft_result(draft_id, version)
+    try:
+        sent = await deliver_email(email)
+    except ExternalError as error:
+        reason = str(error)
+        await mark_send_failed(draft_id, version, reason)
+        return SendResult(
+            draft_id=draft_id, version=version, status=DraftStatus.FAILED, detail=reason
+        )
+    await mark_sent(draft_id, version, sent)
+    return SendResult(
+        draft_id=draft_id,
+        version=version,
+        status=DraftStatus.SENT,
+        message_id=sent.message_id,
+        location=sent.location,
+    )
+
+
+@DBOS.step(name="claim_draft")
+async def claim_draft(draft_id: str, version: int) -> OutgoingEmail | None:
+    """approved → sending, in one conditional update. None when this version must not be sent.
+
+    A draft already ``sending`` at this version is one a crashed attempt claimed: carry on.
+    """
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        claimed = repo.transition_draft(
+            session,
+            draft_id=draft_id,
+            version=version,
+            from_statuses=[DraftStatus.APPROVED],
+            to_status=DraftStatus.SENDING,
+        )
+        row = repo.get_draft(session, draft_id=draft_id)
+        if row is None or row.version != version:
+            return None
+        if not claimed and row.status != DraftStatus.SENDING:
+            return None
+        call = repo.get_call(session, call_id=row.call_id)
+        metadata = CallMetadata.model_validate(call.call_metadata if call else {})
+        return outgoing_email(rt, row, metadata)
+
+
+def outgoing_email(rt: Runtime, row: DraftRow, metadata: CallMetadata) -> OutgoingEmail:
+    """The email a draft version becomes, with its deterministic Message-ID."""
+    settings = rt.settings
+    sender = settings.gmail_sender or settings.sender_email
+    return OutgoingEmail(
+        message_id=message_id_for(draft_id=row.id, version=row.version, sender=sender),
+        sender=sender,
+        sender_name=settings.sender_name,
+        to=list(row.to),
+        cc=list(row.cc),
+        subject=row.subject,
+        body=row.body,
+        thread_id=metadata.gmail_thread_id,
+    )
+
+
+@DBOS.step(name="deliver_email")
+async def deliver_email(email: OutgoingEmail) -> SentEmail:
+    """Send the email, unless an earlier attempt already did (looked up by its Message-ID)."""
+    mailer = current_runtime().adapters.mailer
+    earlier = await with_retries(
+        lambda: mailer.find_sent(email.message_id), what=f"looking up {email.message_id}"
+    )
+    if earlier is not None:
+        log.info("%s was already sent; not sending again", email.message_id)
+        return earlier
+    return await with_retries(lambda: mailer.send(email), what=f"sending {email.message_id}")
+
+
+@DBOS.step(name="mark_sent")
+async def mark_sent(draft_id: str, version: int, sent: SentEmail) -> None:
+    """sending → sent; record the ids; tell the approval channel."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        repo.transition_draft(
+            session,
+            draft_id=draft_id,
+            version=version,
+            from_statuses=[DraftStatus.SENDING],
+            to_status=DraftStatus.SENT,
+            sent_at=utcnow(),
+            message_id=sent.message_id,
+            provider_message_id=sent.provider_message_id,
+        )
+        row = repo.get_draft(session, draft_id=draft_id)
+        if row is None:
+            return
+        repo.set_call_status(session, call_id=row.call_id, status=CallStatus.COMPLETED)
+        repo.add_audit(
+            session,
+            actor=rt.adapters.mailer.name,
+            action="email_sent",
+            call_id=row.call_id,
+            draft_id=draft_id,
+            detail={
+                "version": version,
+                "message_id": sent.message_id,
+                "provider_message_id": sent.provider_message_id,
+                "location": sent.location,
+            },
+        )
+        draft = repo.draft_from_row(row)
+    await _announce(rt, draft, ApprovalOutcome(status="sent", location=sent.location))
+
+
+@DBOS.step(name="mark_send_failed")
+async def mark_send_failed(draft_id: str, version: int, reason: str) -> None:
+    """sending → failed with the reason; the draft stays editable and can be approved again."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        repo.transition_draft(
+            session,
+            draft_id=draft_id,
+            version=version,
+            from_statuses=[DraftStatus.SENDING],
+            to_status=DraftStatus.FAILED,
+            failure_reason=reason,
+        )
+        row = repo.get_draft(session, draft_id=draft_id)
+        if row is None:
+            return
+        repo.add_audit(
+            session,
+            actor=rt.adapters.mailer.name,
+            action="send_failed",
+            call_id=row.call_id,
+            draft_id=draft_id,
+            detail={"version": version, "reason": reason},
+        )
+        draft = repo.draft_from_row(row)
+    await _announce(rt, draft, ApprovalOutcome(status="failed", detail=reason))
+
+
+async def current_draft_result(draft_id: str, version: int) -> SendResult:
+    """What a send request for a draft that is not claimable finds (sent, rejected, edited…)."""
+    rt = current_runtime()
+    with session_scope(rt.engine) as session:
+        row = repo.get_draft(session, draft_id=draft_id)
+    if row is None:
+        return SendResult(
+            draft_id=draft_id, version=version, status=DraftStatus.FAILED, detail="no such draft"
+        )
+    detail = None if row.version == version else f"the draft is now at version {row.version}"
+    return SendResult(
+        draft_id=draft_id,
+        version=version,
+        status=DraftStatus(row.status),
+        message_id=row.message_id,
+        detail=detail,
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
+    try:
+        await with_retries(
+            lambda: rt.adapters.approvals.show_outcome(draft, outcome),
+            what=f"updating the approval request of {draft.id}",
+        )
+    except ExternalError as error:
+        # The email went out (or failed) either way; a stale approval message is not worth
+        # failing the workflow over. The audit log has the truth.
+        log.warning("could not update the approval request of %s: %s", draft.id, error)
+
+
+def call_context(rt: Runtime, call: CallRow) -> CallContext:
+    """What adapters get to know about a call."""
+    return CallContext(
+        call_id=call.id,
+        title=call.title,
+        call_date=call.call_date,
+        customer_name=call.customer_name,
+        customer_domain=call.customer_domain,
+        call_url=f"{rt.settings.public_url.rstrip('/')}/v1/calls/{call.id}",
+    )
+
+
+def load_approval_request(rt: Runtime, draft_id: str) -> ApprovalRequest:
+    """Everything an approval channel shows about a draft, read fresh from the database."""
+    with session_scope(rt.engine) as session:
+        row = repo.get_draft(session, draft_id=draft_id)
+        if row is None:
+            raise WorkflowFailure(f"draft {draft_id} does not exist")
+        call = repo.get_call(session, call_id=row.call_id)
+        if call is None:
+            raise WorkflowFailure(f"call {row.call_id} does not exist")
+        items = repo.list_items(session, call_id=call.id)
+        return ApprovalRequest(
+            draft=repo.draft_from_row(row),
+            call_id=call.id,
+            call_title=call.title,
+            call_date=call.call_date,
+            customer=CallMetadata.model_validate(call.call_metadata).customer,
+            summary=CallSummary.model_validate(call.summary or {"text": ""}),
+            action_items=[repo.item_from_row(item) for item in items],
+            issues=[repo.issue_from_row(item) for item in items],
+            analyzer=call.analyzer or "",
+        )
+
+
+def _describe_failure(error: BaseException) -> str:
+    if isinstance(error, WorkflowFailure):
+        return error.reason
+    if isinstance(error, ExternalError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+async def start_process_call(call_id: str) -> str:
+    """Enqueue the processing of a call (idempotent). Returns its workflow id."""
+    workflow_id = process_call_workflow_id(call_id)
+    with SetWorkflowID(workflow_id):
+        await DBOS.enqueue_workflow_async(CALLS_QUEUE, process_call, call_id)
+    return workflow_id
+
+
+async def start_send_followup(draft_id: str, version: int) -> str:
+    """Enqueue sending a draft version (idempotent). Returns its workflow id."""
+    workflow_id = send_followup_workflow_id(draft_id, version)
+    with SetWorkflowID(workflow_id):
+        await DBOS.enqueue_workflow_async(SENDS_QUEUE, send_followup, draft_id, version)
+    return workflow_id
+
+
+async def wait_for(workflow_id: str, *, timeout: float | None = None) -> Any:
+    """Wait for a workflow to finish and return its result (raises what it raised)."""
+    handle: Any = await DBOS.retrieve_workflow_async(workflow_id)
+    return await asyncio.wait_for(handle.get_result(polling_interval_sec=0.1), timeout)

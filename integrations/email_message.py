@@ -1,0 +1,79 @@
+"""Building the follow-up as a standards-compliant MIME message, shared by every mailer.
+
+The body is written in Markdown. Recipients get ``multipart/alternative``: the Markdown as the
+plain-text part (it reads well as text) and HTML rendered from it. Raw HTML in the Markdown is
+escaped, never passed through, so a drafted body cannot smuggle markup into an email.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, parseaddr
+
+from markdown_it import MarkdownIt
+
+from cs_agent.domain import OutgoingEmail
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+_HTML_TEMPLATE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head>
+<body style="font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #1f2328;">
+{body}</body></html>
+"""
+
+
+def render_html(markdown: str) -> str:
+    """The HTML part: Markdown rendered with raw HTML escaped and unsafe links dropped."""
+    return _HTML_TEMPLATE.format(body=_markdown.render(markdown))
+
+
+def message_id_for(*, draft_id: str, version: int, sender: str) -> str:
+    """A deterministic RFC 5322 Message-ID for one version of a draft.
+
+    The same draft version always gets the same id, which is how a retried send finds out
+    whether the first attempt went through.
+    """
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "cs-agent.invalid"
+    digest = hashlib.sha256(f"{draft_id}:{version}".encode()).hexdigest()[:24]
+    return f"<cs-agent.{digest}@{domain}>"
+
+
+def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage:
+    """The email as a MIME message: headers encoded per RFC 2047/5322, text and HTML parts."""
+    message = EmailMessage(policy=SMTP)
+    sender_addr = parseaddr(email.sender)[1] or email.sender
+    message["From"] = formataddr((email.sender_name or "", sender_addr))
+    message["To"] = ", ".join(_format_address(a) for a in email.to)
+    if email.cc:
+        message["Cc"] = ", ".join(_format_address(a) for a in email.cc)
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    if date:
+        message["Date"] = date
+    else:
+        import datetime as dt
+
+        message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    if email.in_reply_to:
+        message["In-Reply-To"] = email.in_reply_to
+    if email.references:
+        message["References"] = " ".join(email.references)
+    message["X-Mailer"] = "cs-agent"
+    message.set_content(email.body, subtype="plain", charset="utf-8")
+    message.add_alternative(render_html(email.body), subtype="html", charset="utf-8")
+    return message
+
+
+def _format_address(value: str) -> str:
+    name, addr = parseaddr(value)
+    if not addr:
+        return value
+    if not name:
+        return addr
+    return str(Address(display_name=name, addr_spec=addr))

@@ -1,0 +1,212 @@
+"""The no-credentials adapters: a task list in the database, approvals in the database, an outbox.
+
+They are real adapters, not test doubles: the same contract suites run against them as
+against Linear, Slack and Gmail, and a team can run on them before wiring any service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from cs_agent.domain import (
+    ActionItem,
+    ApprovalRequest,
+    FollowUpDraft,
+    IssueRef,
+    OutgoingEmail,
+    SentEmail,
+)
+from cs_agent.ports import ApprovalOutcome, CallContext
+from integrations.email_message import build_mime
+from storage import repo
+from storage.db import session_scope
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "to",
+        "of",
+        "for",
+        "on",
+        "in",
+        "with",
+        "by",
+        "from",
+        "at",
+        "our",
+        "your",
+        "their",
+        "we",
+        "you",
+        "i",
+        "it",
+        "is",
+        "be",
+        "up",
+        "send",
+        "sends",
+        "share",
+        "follow",
+        "followup",
+        "set",
+        "get",
+    ]
+)
+
+
+def title_tokens(title: str) -> set[str]:
+    """The words of a title that carry meaning, for fuzzy matching of duplicates."""
+    return {w for w in _WORD.findall(title.lower()) if w not in _STOPWORDS and len(w) > 1}
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two titles' meaningful words (0.0 to 1.0)."""
+    left, right = title_tokens(a), title_tokens(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+class LocalTaskTracker:
+    """Files action items as rows of the ``local_tasks`` table (``LOCAL-1``, ``LOCAL-2`` …)."""
+
+    name = "local"
+
+    def __init__(self, engine: Engine, *, public_url: str, match_threshold: float = 0.6) -> None:
+        self._engine = engine
+        self._public_url = public_url.rstrip("/")
+        self._match_threshold = match_threshold
+
+    async def create_issue(
+        self, item: ActionItem, *, issue_id: uuid.UUID, call: CallContext
+    ) -> IssueRef:
+        """Insert the task under ``issue_id``; a repeat returns the task the first call made."""
+        description = item.description
+        if item.quote:
+            description = f"{description}\n\n> {item.quote}".strip()
+        with session_scope(self._engine) as session:
+            row, _created = repo.insert_local_task_if_absent(
+                session,
+                task_id=str(issue_id),
+                title=item.title,
+                description=description,
+                customer=call.customer_name,
+                assignee=item.owner.name if item.owner else None,
+                due_date=item.due_date,
+                priority=int(item.priority),
+                call_id=call.call_id,
+            )
+            return self._ref(row.id, row.number, row.title)
+
+    async def find_open_issues(
+        self, *, query: str, customer: str | None, limit: int = 5
+    ) -> list[IssueRef]:
+        """Open local tasks whose titles share most of their words with ``query``."""
+        with session_scope(self._engine) as session:
+            rows = repo.list_local_tasks(session, customer=customer, state="open")
+        scored = sorted(
+            ((title_similarity(query, row.title), row) for row in rows),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        return [
+            self._ref(row.id, row.number, row.title, existing=True)
+            for score, row in scored[:limit]
+            if score >= self._match_threshold
+        ]
+
+    def _ref(self, task_id: str, number: int, title: str, *, existing: bool = False) -> IssueRef:
+        return IssueRef(
+            tracker=self.name,
+            id=task_id,
+            identifier=f"LOCAL-{number}",
+            title=title,
+            url=None,
+            existing=existing,
+        )
+
+
+class LocalApprovalChannel:
+    """Approvals kept in the database: people decide with ``cs-agent drafts approve|reject``."""
+
+    name = "local"
+
+    def __init__(self, *, public_url: str) -> None:
+        self._public_url = public_url.rstrip("/")
+
+    async def request_approval(self, request: ApprovalRequest) -> dict[str, str]:
+        """Nothing to post: the pending draft in the database is the request. Says where to act."""
+        draft_id = request.draft.id
+        return {
+            "channel": self.name,
+            "approve": f"cs-agent drafts approve {draft_id}",
+            "reject": f"cs-agent drafts reject {draft_id}",
+            "show": f"cs-agent drafts show {draft_id}",
+            "status_url": f"{self._public_url}/v1/calls/{request.call_id}",
+        }
+
+    async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
+        """The audit log and ``cs-agent drafts show`` already say what happened; nothing to do."""
+        return None
+
+
+class OutboxMailer:
+    """Writes each follow-up as an ``.eml`` file (RFC 5322) in the outbox folder.
+
+    The file name comes from the Message-ID, so a message can exist once at most, and the
+    write is atomic (temporary file, then rename): a crash leaves either nothing or the file.
+    """
+
+    name = "outbox"
+
+    def __init__(self, outbox_dir: Path) -> None:
+        self._dir = outbox_dir
+
+    def path_for(self, message_id: str) -> Path:
+        """Where the message with ``message_id`` is (or would be) written."""
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:16]
+        local = re.sub(r"[^A-Za-z0-9.-]", "", message_id.split("@")[0]).strip(".")[:40]
+        return self._dir / f"{local or 'message'}-{digest}.eml"
+
+    async def send(self, email: OutgoingEmail) -> SentEmail:
+        """Write the message; if it is already there, report the earlier one."""
+        return await asyncio.to_thread(self._write, email)
+
+    async def find_sent(self, message_id: str) -> SentEmail | None:
+        """The outbox file for ``message_id``, if it was written."""
+        path = self.path_for(message_id)
+        if not path.exists():
+            return None
+        return SentEmail(message_id=message_id, provider_message_id=path.name, location=str(path))
+
+    def _write(self, email: OutgoingEmail) -> SentEmail:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(email.message_id)
+        data = build_mime(email).as_bytes()
+        fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".sending-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            # link() fails if the file exists, unlike replace(): two racing sends write one file.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+        return SentEmail(
+            message_id=email.message_id, provider_message_id=path.name, location=str(path)
+        )

@@ -1,0 +1,146 @@
+"""The tables cs-agent keeps: calls, action items, follow-up drafts, the audit log, local tasks.
+
+Columns that hold structured values (the parsed transcript, the summary, address lists) are
+JSON, so the same schema serves SQLite and PostgreSQL. Every change here needs a migration in
+``storage/migrations/versions``; a test compares the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now in UTC; every timestamp in the database is UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class CallRow(SQLModel, table=True):
+    """One customer call: its transcript, metadata, where it is in processing, what it cost."""
+
+    __tablename__ = "calls"
+    __table_args__ = (Index("ix_calls_created_at", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    source: str = Field(max_length=32)
+    """How it arrived: ``api``, ``cli`` or ``zoom``."""
+    source_id: str | None = Field(default=None, max_length=255, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=255, unique=True)
+    request_hash: str = Field(max_length=64)
+    """SHA-256 of the transcript and metadata as submitted: a repeat with other content is a conflict."""
+    title: str | None = Field(default=None, max_length=500)
+    call_date: dt.date | None = None
+    customer_name: str | None = Field(default=None, max_length=255, index=True)
+    customer_domain: str | None = Field(default=None, max_length=255)
+    call_metadata: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    transcript_format: str = Field(max_length=16)
+    transcript: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The parsed transcript; None once purged under a retention rule."""
+    word_count: int = 0
+    status: str = Field(default="received", max_length=32, index=True)
+    failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    analyzer: str | None = Field(default=None, max_length=64)
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    proposed_email: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    """The follow-up email as the analyzer drafted it; the draft row starts from it."""
+    analysis_notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    usage: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    cost_usd: float = 0.0
+    workflow_id: str = Field(max_length=128)
+
+
+class ActionItemRow(SQLModel, table=True):
+    """An action item of a call, and the issue it was filed as (or matched)."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (UniqueConstraint("call_id", "position"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    """uuid5 of the call and the item: also the issue id the tracker is asked to use."""
+    call_id: str = Field(foreign_key="calls.id", index=True, max_length=64)
+    position: int
+    title: str = Field(max_length=500)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    owner_name: str | None = Field(default=None, max_length=255)
+    owner_side: str | None = Field(default=None, max_length=16)
+    owner_email: str | None = Field(default=None, max_length=320)
+    due_date: dt.date | None = None
+    priority: int = 0
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+    quote_time: float | None = None
+    issue_tracker: str | None = Field(default=None, max_length=32)
+    issue_id: str | None = Field(default=None, max_length=64)
+    issue_identifier: str | None = Field(default=None, max_length=64)
+    issue_url: str | None = Field(default=None, max_length=1000)
+    issue_title: str | None = Field(default=None, max_length=500)
+    issue_existing: bool = False
+    """True when the item was linked to an issue already open instead of filed."""
+
+
+class DraftRow(SQLModel, table=True):
+    """The follow-up email of a call. Edits bump ``version``; the audit log keeps each one."""
+
+    __tablename__ = "drafts"
+
+    id: str = Field(primary_key=True, max_length=64)
+    call_id: str = Field(foreign_key="calls.id", unique=True, max_length=64)
+    version: int = 1
+    status: str = Field(default="pending", max_length=16, index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    to: list[str] = Field(default_factory=list, sa_column=Column("to_addrs", JSON, nullable=False))
+    cc: list[str] = Field(default_factory=list, sa_column=Column("cc_addrs", JSON, nullable=False))
+    approval_ref: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    decided_by: str | None = Field(default=None, max_length=255)
+    decided_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    message_id: str | None = Field(default=None, max_length=255)
+    provider_message_id: str | None = Field(default=None, max_length=255)
+    failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reject_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Who did what, when: every decision and side effect, append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    call_id: str | None = Field(default=None, max_length=64, index=True)
+    draft_id: str | None = Field(default=None, max_length=64)
+    actor: str = Field(max_length=255)
+    action: str = Field(max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class LocalTaskRow(SQLModel, table=True):
+    """The local task list: where action items go when no tracker is configured."""
+
+    __tablename__ = "local_tasks"
+
+    id: str = Field(primary_key=True, max_length=64)
+    number: int = Field(unique=True)
+    title: str = Field(max_length=500)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    customer: str | None = Field(default=None, max_length=255, index=True)
+    assignee: str | None = Field(default=None, max_length=255)
+    due_date: dt.date | None = None
+    priority: int = 0
+    state: str = Field(default="open", max_length=16)
+    call_id: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
