@@ -271,6 +271,14 @@ def _json_result(view: Any) -> dict[str, Any]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workflows: Annotated[
+        bool | None,
+        typer.Option(
+            "--workflows/--api-only",
+            help="Also run workflows in this process. Default: yes on SQLite, no on PostgreSQL "
+            "(run `cs-agent worker` processes there).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
     import uvicorn
@@ -279,7 +287,10 @@ def serve(
 
     _setup_logging(verbose=True)
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    run_workflows = (not settings.is_postgres) if workflows is None else workflows
+    uvicorn.run(
+        create_app(settings, run_workflows=run_workflows), host=host, port=port, log_config=None
+    )
 
 
 @app.command()

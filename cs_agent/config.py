@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # --- workers -----------------------------------------------------------------------------
     worker_concurrency: int = 4
     """How many calls one process analyses at once."""
+    worker_heartbeat_seconds: float = 5.0
+    worker_timeout_seconds: float = 30.0
+    """A worker silent this long is taken for dead; the others resume its workflows."""
 
     @field_validator("slack_approvers", mode="before")
     @classmethod

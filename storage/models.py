@@ -144,3 +144,15 @@ class LocalTaskRow(SQLModel, table=True):
     state: str = Field(default="open", max_length=16)
     call_id: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class WorkerRow(SQLModel, table=True):
+    """A running worker's heartbeat, so the others can resume its work if it dies."""
+
+    __tablename__ = "workers"
+
+    executor_id: str = Field(primary_key=True, max_length=128)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow, index=True)
