@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     """The mailbox follow-ups are sent from (the user a service account impersonates)."""
     gmail_api_url: str = "https://gmail.googleapis.com/"
     gmail_timeout_seconds: float = 30.0
+    google_token_url: str | None = None
+    """Google's OAuth token endpoint, replaced (for a proxy or a test); default: Google's."""
 
     # --- SMTP (for mail systems other than Google Workspace) -------------------------------
     smtp_url: SecretStr | None = None

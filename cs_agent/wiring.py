@@ -96,7 +96,9 @@ def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterCh
                 "CS_AGENT_GMAIL_SENDER is not set: name the mailbox follow-ups are sent from "
                 "(the user a service account acts as, or the account of the token file)"
             )
-        identity = load_credentials(settings.gmail_credentials, sender=sender)
+        identity = load_credentials(
+            settings.gmail_credentials, sender=sender, token_url=settings.google_token_url
+        )
         service = build_gmail_service(
             identity.credentials,
             api_url=settings.gmail_api_url,

@@ -13,6 +13,7 @@ broader: cs-agent never modifies or deletes mail.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -68,9 +69,12 @@ class GmailIdentity:
         )
 
 
-def load_credentials(path: Path, *, sender: str) -> GmailIdentity:
+def load_credentials(path: Path, *, sender: str, token_url: str | None = None) -> GmailIdentity:
     """Read a service-account key or an authorized-user token file for sending as ``sender``.
 
+    ``token_url`` replaces Google's token endpoint (a proxy, or a test's emulator); by default a
+    key file's ``token_uri`` is used, and Google's own endpoint for a token file (google-auth
+    ignores a token file's ``token_uri`` on purpose, so a file cannot redirect its secrets).
     Raises ``ConfigurationError`` naming ``CS_AGENT_GMAIL_CREDENTIALS`` and what is wrong.
     """
     where = f"CS_AGENT_GMAIL_CREDENTIALS={path}"
@@ -90,11 +94,18 @@ def load_credentials(path: Path, *, sender: str) -> GmailIdentity:
     kind = info.get("type")
     try:
         if kind == "service_account":
-            return _service_account(path, info, sender)
-        if kind == "authorized_user":
-            return _authorized_user(path, info, sender)
+            identity = _service_account(path, info, sender)
+        elif kind == "authorized_user":
+            identity = _authorized_user(path, info, sender)
+        else:
+            identity = None
     except (ValueError, KeyError) as error:
         raise ConfigurationError(f"{where}: {kind} credentials are incomplete: {error}") from None
+    if identity is not None:
+        if token_url:
+            credentials = identity.credentials.with_token_uri(token_url)
+            return dataclasses.replace(identity, credentials=credentials)
+        return identity
     raise ConfigurationError(
         f'{where}: its "type" is {kind!r}; expected "service_account" (a key with '
         'domain-wide delegation) or "authorized_user" (written by `cs-agent auth gmail`). '
