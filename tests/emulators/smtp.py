@@ -48,7 +48,7 @@ class _Handler:
     def __init__(self, server: SmtpTestServer) -> None:
         self.server = server
 
-    async def handle_RCPT(
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd hook name)
         self, smtp: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         code = self.server.refuse.get(address.lower())
@@ -57,7 +57,9 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
-    async def handle_DATA(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802 (aiosmtpd hook name)
+        self, smtp: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         with self.server.lock:
             queue_id = f"Q{len(self.server.received) + 1:04d}"
             content = envelope.original_content or b""
@@ -85,11 +87,13 @@ class SmtpTestServer:
         directory: Path,
         *,
         implicit_tls: bool = False,
+        offer_starttls: bool = True,
         username: str = "cs-agent",
         password: str = "s3cret pass",  # noqa: S107
     ) -> None:
         self.directory = directory
         self.implicit_tls = implicit_tls
+        self.offer_starttls = offer_starttls
         self.username = username
         self.password = password
         self.received: list[Received] = []
@@ -117,11 +121,13 @@ class SmtpTestServer:
         options: dict[str, Any] = {
             "authenticator": self._authenticate,
             "auth_require_tls": True,
-            "hostname": "smtp.test.example",
+            "server_hostname": "smtp.test.example",
         }
         if self.implicit_tls:
             options["ssl_context"] = context
-        else:
+            # aiosmtpd only counts STARTTLS as TLS; this connection is TLS from the start.
+            options["auth_require_tls"] = False
+        elif self.offer_starttls:
             options["tls_context"] = context
             options["require_starttls"] = True
         self._controller = _Controller(
@@ -144,7 +150,8 @@ class SmtpTestServer:
         )
         if ok:
             self.logins.append(self.username)
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself (the default stays silent).
+        return AuthResult(success=ok, handled=False)
 
 
 class _Controller(Controller):
