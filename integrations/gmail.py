@@ -113,6 +113,11 @@ class GmailMailer:
         """``cs-agent doctor``: the profile of the sender, the scopes, the duplicate look-up."""
         return await asyncio.to_thread(self._check)
 
+    async def account_address(self) -> str:
+        """The address of the Google account the credentials act for (``users.getProfile``)."""
+        profile = await asyncio.to_thread(self._profile)
+        return str(profile.get("emailAddress", ""))
+
     def web_url(self, thread_id: str) -> str:
         """Where a person sees the conversation in Gmail."""
         return f"https://mail.google.com/mail/u/{quote(self.sender)}/#all/{thread_id}"
@@ -272,11 +277,7 @@ class GmailMailer:
 
         identity = self._identity
         try:
-            profile = self._run(
-                "reading the Gmail profile",
-                GMAIL_READONLY,
-                lambda: self._service.users().getProfile(userId="me"),
-            )
+            profile = self._profile()
         except ExternalError as error:
             return [result(False, str(error), identity.fix())]
         address = str(profile.get("emailAddress", ""))
@@ -302,6 +303,14 @@ class GmailMailer:
         else:
             results.append(result(True, "duplicate look-up (rfc822msgid: search) works"))
         return results
+
+    def _profile(self) -> dict[str, Any]:
+        profile: dict[str, Any] = self._run(
+            "reading the Gmail profile",
+            GMAIL_READONLY,
+            lambda: self._service.users().getProfile(userId="me"),
+        )
+        return profile
 
     def _check_send_as(self, address: str, result: Callable[..., CheckResult]) -> CheckResult:
         try:
