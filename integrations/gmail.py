@@ -346,7 +346,7 @@ class GmailMailer:
             raise Unauthorized(
                 SYSTEM,
                 f"Google refused to issue a token for {self._identity.describe()}: "
-                f"{_refresh_reason(error)}. {self._identity.fix()}",
+                f"{_refresh_reason(error).rstrip('.')}. {self._identity.fix()}",
             ) from error
         except (httpx.TransportError, GoogleTransportError, OSError) as error:
             # For a send the outcome is unknown: the workflow looks the message up before
@@ -358,6 +358,7 @@ class GmailMailer:
     def _translate(self, error: HttpError, *, what: str, scope: str) -> ExternalError:
         status = int(error.resp.status)
         message, reasons = google_error(error.content)
+        message = message.rstrip(".")  # our sentences follow it
         identity = self._identity
         if status == 429 or (status == 403 and reasons & RATE_LIMIT_REASONS):
             return RateLimited(
