@@ -1,4 +1,5 @@
-"""`cs-agent auth gmail`: the installed-app sign-in, run for real, with the test as the browser."""
+"""The Gmail commands as a user runs them: `cs-agent auth gmail` (the test is the browser),
+`cs-agent doctor`, and what a wrong setting prints."""
 
 from __future__ import annotations
 
@@ -116,3 +117,37 @@ def test_an_existing_token_is_not_replaced_without_force(
     assert "already exists; pass --force" in stderr
     assert token.read_text() == "{}"
     assert emulator.requests == [], "refused before any sign-in started"
+
+
+def test_doctor_checks_gmail(emulator: GmailEmulator, tmp_path: Path) -> None:
+    setup = GmailSetup(emulator, emulator.authorized_user_file(tmp_path / "t.json", SENDER))
+    result = subprocess.run(
+        [sys.executable, "-m", "cs_agent", "doctor"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **setup.env(), "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"signed in to Gmail as {SENDER}" in result.stdout
+    assert any(r.path.endswith("/profile") for r in emulator.requests)
+
+
+def test_a_missing_credentials_file_is_one_line_naming_the_setting(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cs_agent", "drafts", "approve", "draft-x"],
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "CS_AGENT_GMAIL_CREDENTIALS": str(tmp_path / "missing.json"),
+            "CS_AGENT_GMAIL_SENDER": SENDER,
+            "COLUMNS": "250",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"CS_AGENT_GMAIL_CREDENTIALS={tmp_path / 'missing.json'}: no such file" in result.stderr
