@@ -352,7 +352,7 @@ class GmailMailer:
             # For a send the outcome is unknown: the workflow looks the message up before
             # trying again.
             raise Unavailable(
-                SYSTEM, f"{what}: {type(error).__name__}: {error or 'no answer'}"
+                SYSTEM, f"{what}: {type(error).__name__}: {str(error) or 'no answer'}"
             ) from error
 
     def _translate(self, error: HttpError, *, what: str, scope: str) -> ExternalError:
