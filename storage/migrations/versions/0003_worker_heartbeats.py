@@ -1,7 +1,7 @@
 """worker heartbeats
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002_mail_deliveries
 Create Date: 2026-11-27 09:04:27.421177
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002_mail_deliveries"
 branch_labels = None
 depends_on = None
 
