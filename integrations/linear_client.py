@@ -22,7 +22,7 @@ from gql.transport.exceptions import (
     TransportQueryError,
     TransportServerError,
 )
-from graphql import GraphQLError, OperationDefinitionNode, get_variable_values
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_variable_values
 
 import cs_agent
 from integrations.errors import RejectedInput, Unavailable
@@ -69,12 +69,24 @@ class _Exchange:
 
 
 class LinearClient:
-    """Sends the operations of ``linear_operations.graphql`` to Linear's GraphQL endpoint."""
+    """Sends named operations to Linear's GraphQL endpoint.
 
-    def __init__(self, *, url: str, authorization: str, timeout: float = 15.0) -> None:
+    The operations are those of ``linear_operations.graphql`` unless ``operations`` (name →
+    document) is given; either way each is validated against the schema before it is sent.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        authorization: str,
+        timeout: float = 15.0,
+        operations: Mapping[str, DocumentNode] | None = None,
+    ) -> None:
         self.url = url
         self._authorization = authorization
         self._timeout = timeout
+        self._operations = operations
 
     async def execute(
         self, operation: str, variables: Mapping[str, Any] | None = None
@@ -85,7 +97,12 @@ class LinearClient:
         field), ``Unauthorized``, ``RateLimited`` (with the wait Linear asked for) or
         ``Unavailable`` (timeouts, connection failures, 5xx).
         """
-        document = linear_operation(operation)
+        if self._operations is not None:
+            if operation not in self._operations:
+                raise KeyError(f"no GraphQL operation {operation!r} given to this client")
+            document = self._operations[operation]
+        else:
+            document = linear_operation(operation)
         schema = await linear_schema_async()
         values = dict(variables or {})
         _check_variables(operation, document_operation(document), values, schema)
@@ -134,13 +151,18 @@ class LinearClient:
             raise error_from_status(
                 exchange.status, headers=exchange.headers, operation=operation, body=str(error)
             ) from None
-        except (TransportError, aiohttp.ClientError, OSError) as error:
-            raise Unavailable(SYSTEM, f"{operation}: {type(error).__name__}: {error}") from None
-        except TimeoutError:
-            raise Unavailable(SYSTEM, f"{operation}: no answer within {self._timeout:g}s") from None
+        except (TransportError, aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise Unavailable(SYSTEM, f"{operation}: {self._describe(error)}") from None
+
+    def _describe(self, error: BaseException) -> str:
+        """A connection failure in words: gql wraps aiohttp's errors, often with no message."""
+        cause = error.__cause__ or error
+        if isinstance(cause, TimeoutError):
+            return f"no answer within {self._timeout:g}s (the request may still have been done)"
+        return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
 
 
-def document_operation(document: Any) -> OperationDefinitionNode:
+def document_operation(document: DocumentNode) -> OperationDefinitionNode:
     """The one operation definition of a document made by ``linear_operation``."""
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
