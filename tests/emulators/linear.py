@@ -10,8 +10,8 @@ milliseconds), and ``rate_limit_next`` answers the way Linear does when a budget
 HTTP 400 with ``extensions.code == "RATELIMITED"``.
 
 Resolvers exist for the operations cs-agent uses (viewer, organization, teams, users,
-issueLabels, issueLabelCreate, issueCreate, issue, issues); teams, users, labels and issues
-live in memory. Input checks mirror what Linear documents: ``IssueCreateInput.id`` must be a
+issueLabels, issueLabelCreate, issueCreate, issueArchive, issue, issues); teams, users,
+labels and issues live in memory. Input checks mirror what Linear documents: ``IssueCreateInput.id`` must be a
 UUID v4 and unused, referenced teams, users and labels must exist. Linear does not document
 the exact wording of every refusal (a reused issue id, for one); the answers here use Linear's
 error shape (``type``, ``code``, ``userPresentableMessage``) and cs-agent does not depend on
@@ -386,13 +386,13 @@ class LinearEmulator(Emulator):
                         "extensions": original.extensions,
                     }
                 )
-            elif original is not None:  # a resolver bug, reported like Linear's 500s
+            elif error.path is None:  # variables that do not fit their types
+                rendered.append(_graphql_error(error, "BAD_USER_INPUT", type="invalid input"))
+            else:  # a resolver bug, reported like Linear's 500s
                 status = 500
                 rendered.append(
                     _graphql_error(error, "INTERNAL_SERVER_ERROR", type="internal error")
                 )
-            else:  # variables that do not fit their types
-                rendered.append(_graphql_error(error, "BAD_USER_INPUT", type="invalid input"))
         return self._json(status, {"errors": rendered, "data": result.data})
 
     def _authorized(self, header: str | None) -> bool:
@@ -461,6 +461,8 @@ class LinearEmulator(Emulator):
             "assignee": None,
             "labels": {"nodes": []},
             "createdAt": dt.datetime.now(dt.UTC).isoformat(),
+            "archivedAt": None,
+            "trashed": False,
         }
         self.state.issues[issue_id] = issue
         return issue
@@ -484,14 +486,17 @@ class _Root:
             "issues": self.issues,
             "issueLabelCreate": self.issue_label_create,
             "issueCreate": self.issue_create,
+            "issueArchive": self.issue_archive,
         }
 
     # --- queries ----------------------------------------------------------------------------------
     def teams(self, _info: Any, **args: Any) -> dict[str, Any]:
+        check_filter(args.get("filter"))
         teams = [_public_team(t) for t in self.state.teams.values()]
         return _connection([t for t in teams if matches(t, args.get("filter"))], args.get("first"))
 
     def users(self, _info: Any, **args: Any) -> dict[str, Any]:
+        check_filter(args.get("filter"))
         found = [
             user
             for user in self.state.users.values()
@@ -500,6 +505,7 @@ class _Root:
         return _connection(found, args.get("first"))
 
     def issue_labels(self, _info: Any, **args: Any) -> dict[str, Any]:
+        check_filter(args.get("filter"))
         found = [
             label for label in self.state.labels.values() if matches(label, args.get("filter"))
         ]
@@ -512,7 +518,13 @@ class _Root:
         return found
 
     def issues(self, _info: Any, **args: Any) -> dict[str, Any]:
-        found = [i for i in self.state.issues.values() if matches(i, args.get("filter"))]
+        check_filter(args.get("filter"))
+        found = [
+            issue
+            for issue in self.state.issues.values()
+            if (args.get("includeArchived") or issue["archivedAt"] is None)
+            and matches(issue, args.get("filter"))
+        ]
         return _connection(found, args.get("first"))
 
     # --- mutations --------------------------------------------------------------------------------
@@ -586,6 +598,14 @@ class _Root:
         )
         return {"success": True, "issue": issue, "lastSyncId": self.emulator._next_sync_id()}
 
+    def issue_archive(self, _info: Any, **args: Any) -> dict[str, Any]:
+        issue = self.emulator._find_issue(args["id"])
+        if issue is None:
+            raise not_found("Issue")
+        issue["archivedAt"] = dt.datetime.now(dt.UTC).isoformat()
+        issue["trashed"] = bool(args.get("trash"))
+        return {"success": True, "entity": issue, "lastSyncId": self.emulator._next_sync_id()}
+
     def _label_for(self, team: Mapping[str, Any], label_id: str) -> dict[str, Any]:
         label = self.state.labels.get(label_id)
         if label is None:
@@ -623,6 +643,47 @@ _STRING_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "gt": lambda v, x: v is not None and v > x,
     "gte": lambda v, x: v is not None and v >= x,
 }
+
+
+# Fields the emulator keeps for teams, users, labels, issues and workflow states.
+_FILTERABLE = {
+    "id",
+    "key",
+    "name",
+    "displayName",
+    "email",
+    "active",
+    "title",
+    "description",
+    "team",
+    "state",
+    "type",
+    "labels",
+    "assignee",
+    "priority",
+    "dueDate",
+    "number",
+}
+
+
+def check_filter(condition: Any, where: str = "filter") -> None:
+    """Refuse, up front, a filter this emulator would not evaluate faithfully."""
+    if isinstance(condition, list):
+        for part in condition:
+            check_filter(part, where)
+        return
+    if not isinstance(condition, Mapping):
+        return
+    for key, value in condition.items():
+        if key in ("and", "or"):
+            check_filter(value, where)
+        elif key in _STRING_OPS or key in ("some", "every"):
+            if isinstance(value, Mapping):
+                check_filter(value, f"{where}.{key}")
+        elif key in _FILTERABLE:
+            check_filter(value, f"{where}.{key}")
+        else:
+            raise _unsupported(f"filter field or comparator {where}.{key}")
 
 
 def matches(item: Mapping[str, Any] | None, condition: Mapping[str, Any] | None) -> bool:
@@ -720,10 +781,14 @@ def _locations(error: GraphQLError) -> list[dict[str, int]] | None:
     return [{"line": loc.line, "column": loc.column} for loc in error.locations]
 
 
+_SINGLE_QUOTED = re.compile(r"'([^'\s]*)'")
+
+
 def _graphql_error(
     error: GraphQLError | str, code: str, *, type: str = "graphql error"
 ) -> dict[str, Any]:
-    message = error if isinstance(error, str) else error.message
+    # graphql-core quotes names with ' where graphql-js, which Linear runs, uses ".
+    message = _SINGLE_QUOTED.sub(r'"\1"', error if isinstance(error, str) else error.message)
     rendered: dict[str, Any] = {
         "message": message,
         "extensions": {
