@@ -20,7 +20,7 @@ from typing import Any
 from cs_agent.doctor import CheckResult
 from cs_agent.domain import ActionItem, IssueRef, Owner
 from cs_agent.ports import CallContext
-from integrations.errors import ExternalError, RejectedInput
+from integrations.errors import ExternalError, RejectedInput, Unauthorized
 from integrations.linear_client import LinearClient
 from integrations.linear_description import customer_text, issue_description, same_customer
 from integrations.linear_errors import AUTH_FIX, SYSTEM
@@ -226,8 +226,11 @@ class LinearTaskTracker:
         results: list[CheckResult] = []
         try:
             data = await self._client.execute("Viewer")
+        except Unauthorized as error:
+            reason = error.message.removesuffix(f"; {AUTH_FIX}").removeprefix("Viewer: ")
+            return [self._result(False, f"Linear refused the credentials: {reason}", AUTH_FIX)]
         except ExternalError as error:
-            return [self._result(False, f"Linear did not accept the key: {error}", AUTH_FIX)]
+            return [self._result(False, f"could not reach Linear at {self._client.url}: {error}")]
         viewer, org = data["viewer"], data["organization"]
         results.append(
             self._result(
