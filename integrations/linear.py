@@ -83,6 +83,31 @@ class LinearTaskTracker:
     ) -> IssueRef:
         """Create the issue under ``issue_id``; a repeat returns the issue the first call made."""
         linear_id = linear_issue_id(issue_id)
+        for attempt in (1, 2):
+            issue_input = await self._issue_input(item, linear_id=linear_id, call=call)
+            try:
+                data = await self._client.execute("CreateIssue", {"input": issue_input})
+            except RejectedInput as error:
+                # The usual reason after a retry: an earlier attempt created it.
+                existing = await self._issue_by_id(linear_id)
+                if existing is not None:
+                    log.info("Linear issue %s already exists; using it", existing["identifier"])
+                    return self._ref(existing)
+                if attempt == 1 and self._forget(error.field):
+                    continue  # a cached team, label or user went away: look it up again
+                raise
+            payload = data["issueCreate"]
+            issue = payload.get("issue")
+            if not payload.get("success") or issue is None:
+                issue = await self._issue_by_id(linear_id)
+                if issue is None:
+                    raise RejectedInput(SYSTEM, f"issueCreate did not create {item.title!r}")
+            return self._ref(issue)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _issue_input(
+        self, item: ActionItem, *, linear_id: str, call: CallContext
+    ) -> dict[str, Any]:
         team = await self.team()
         label_id = await self.label_id(team) if self._label else None
         assignee_id = await self.assignee_id(item.owner)
@@ -100,22 +125,19 @@ class LinearTaskTracker:
             issue_input["assigneeId"] = assignee_id
         if label_id is not None:
             issue_input["labelIds"] = [label_id]
-        try:
-            data = await self._client.execute("CreateIssue", {"input": issue_input})
-        except RejectedInput:
-            # The usual reason after a retry: an earlier attempt created it ("already exists").
-            existing = await self._issue_by_id(linear_id)
-            if existing is None:
-                raise
-            log.info("Linear issue %s already exists; using it", existing["identifier"])
-            return self._ref(existing)
-        payload = data["issueCreate"]
-        issue = payload.get("issue")
-        if not payload.get("success") or issue is None:
-            issue = await self._issue_by_id(linear_id)
-            if issue is None:
-                raise RejectedInput(SYSTEM, f"issueCreate did not create {item.title!r}")
-        return self._ref(issue)
+        return issue_input
+
+    def _forget(self, field: str | None) -> bool:
+        """Drop the cached lookup a rejection was about; True if there was one to drop."""
+        if field == "teamId" and self._team is not None:
+            self._team = None
+        elif field == "labelIds" and self._label_id is not None:
+            self._label_id = None
+        elif field == "assigneeId" and self._user_ids:
+            self._user_ids.clear()
+        else:
+            return False
+        return True
 
     async def find_open_issues(
         self, *, query: str, customer: str | None, limit: int = 5
@@ -129,15 +151,15 @@ class LinearTaskTracker:
         if not tokens:
             return []
         team = await self.team()
-        issue_filter: dict[str, Any] = {
-            "team": {"id": {"eq": team.id}},
-            "state": {"type": {"nin": list(CLOSED_STATE_TYPES)}},
-            "or": [{"title": {"containsIgnoreCase": token}} for token in tokens],
-        }
+        conditions: list[dict[str, Any]] = [
+            {"team": {"id": {"eq": team.id}}},
+            {"state": {"type": {"nin": list(CLOSED_STATE_TYPES)}}},
+            {"or": [{"title": {"containsIgnoreCase": token}} for token in tokens]},
+        ]
         if customer:
-            issue_filter["description"] = {"containsIgnoreCase": customer_text(customer)}
+            conditions.append({"description": {"containsIgnoreCase": customer_text(customer)}})
         data = await self._client.execute(
-            "OpenIssues", {"filter": issue_filter, "first": self._search_limit}
+            "OpenIssues", {"filter": {"and": conditions}, "first": self._search_limit}
         )
         scored = []
         for node in data["issues"]["nodes"]:

@@ -220,6 +220,11 @@ class LinearEmulator(Emulator):
             self.state.labels[label["id"]] = label
         return label
 
+    def remove_label(self, label_id: str) -> None:
+        """Delete a label, as a person tidying up would."""
+        with self._state_lock:
+            del self.state.labels[label_id]
+
     def add_issue(
         self,
         team_key: str,
