@@ -12,13 +12,14 @@ customer's open issues filters on it (see ``linear_description``).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cs_agent.doctor import CheckResult
-from cs_agent.domain import ActionItem, IssueRef, Owner
+from cs_agent.domain import ActionItem, IssueRef, Owner, Side
 from cs_agent.ports import CallContext
 from integrations.errors import ExternalError, RejectedInput, Unauthorized
 from integrations.linear_client import LinearClient
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 CLOSED_STATE_TYPES = ("completed", "canceled")
 TEAM_SETTING = "CS_AGENT_LINEAR_TEAM"
 LABEL_COLOR = "#4EA7FC"
+_MISS_TTL = 600.0  # seconds before an email no Linear user had is looked up again
 
 
 def linear_issue_id(issue_id: uuid.UUID) -> str:
@@ -76,6 +78,7 @@ class LinearTaskTracker:
         self._team: Team | None = None
         self._label_id: str | None = None
         self._user_ids: dict[str, str] = {}
+        self._missing: dict[str, float] = {}  # email → when no user had it (monotonic)
 
     # --- TaskTracker ------------------------------------------------------------------------------
     async def create_issue(
@@ -111,12 +114,11 @@ class LinearTaskTracker:
         team = await self.team()
         label_id = await self.label_id(team) if self._label else None
         assignee_id = await self.assignee_id(item.owner)
-        unassigned = item.owner.name if item.owner is not None and assignee_id is None else None
         issue_input: dict[str, Any] = {
             "id": linear_id,
             "teamId": team.id,
             "title": item.title.strip(),
-            "description": issue_description(item, call, unassigned_owner=unassigned),
+            "description": issue_description(item, call, assigned=assignee_id is not None),
             "priority": int(item.priority),
         }
         if item.due_date is not None:
@@ -135,6 +137,7 @@ class LinearTaskTracker:
             self._label_id = None
         elif field == "assigneeId" and self._user_ids:
             self._user_ids.clear()
+            self._missing.clear()
         else:
             return False
         return True
@@ -223,23 +226,30 @@ class LinearTaskTracker:
         return found
 
     async def assignee_id(self, owner: Owner | None) -> str | None:
-        """The Linear user for ``owner``: by their email, else by the settings' name map."""
-        if owner is None:
+        """The Linear user for ``owner``: by their email, else by the settings' name map.
+
+        Owners on the customer's side are not looked up: they are not members of our workspace.
+        """
+        if owner is None or owner.side == Side.CUSTOMER:
             return None
         emails = [owner.email] if owner.email else []
         mapped = self._assignees.get(owner.name.strip().casefold())
         if mapped and mapped not in emails:
             emails.append(mapped)
+        now = time.monotonic()
         for email in emails:
             key = email.strip().casefold()
             if key in self._user_ids:
                 return self._user_ids[key]
+            if now - self._missing.get(key, -_MISS_TTL) < _MISS_TTL:
+                continue
             data = await self._client.execute("UserByEmail", {"email": email.strip()})
             users = [user for user in data["users"]["nodes"] if user.get("active", True)]
             if users:
                 user_id = str(users[0]["id"])
                 self._user_ids[key] = user_id
                 return user_id
+            self._missing[key] = now
         return None
 
     # --- cs-agent doctor --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from cs_agent.domain import ActionItem, format_timestamp
+from cs_agent.domain import ActionItem, Owner, Side, format_timestamp
 from cs_agent.ports import CallContext
 
 CUSTOMER_PREFIX = "Customer: "
@@ -32,13 +32,11 @@ def customer_text(name: str) -> str:
     return CUSTOMER_PREFIX + escape_markdown(name.strip())
 
 
-def issue_description(
-    item: ActionItem, call: CallContext, *, unassigned_owner: str | None = None
-) -> str:
+def issue_description(item: ActionItem, call: CallContext, *, assigned: bool = False) -> str:
     """The issue body for ``item`` from ``call``.
 
-    ``unassigned_owner`` names an owner no Linear user matched: the body says so, so a person
-    can assign the issue by hand.
+    When the owner is not ``assigned`` (a customer, or someone no Linear user matched), the body
+    says so, so a person can see why and assign the issue by hand.
     """
     parts = [item.description.strip() or item.title.strip()]
     if item.quote.strip():
@@ -55,14 +53,7 @@ def issue_description(
         facts.append(f"- {customer_text(call.customer_name)}{domain}")
     facts.append(f"- Call: {_call_text(call)}")
     if item.owner is not None:
-        owner = escape_markdown(item.owner.name)
-        if unassigned_owner is not None:
-            facts.append(
-                f"- Owner: {owner} — no Linear user matches this owner, "
-                "so the issue is unassigned; assign it by hand"
-            )
-        else:
-            facts.append(f"- Owner: {owner}")
+        facts.append(f"- Owner: {_owner_text(item.owner, assigned=assigned)}")
     parts.append("\n".join(facts))
     parts.append(FOOTER)
     return "\n\n".join(parts)
@@ -81,6 +72,15 @@ def same_customer(description: str | None, customer: str) -> bool:
     """Whether ``description`` was filed for exactly ``customer`` (not just a similar name)."""
     found = customer_of(description)
     return found is not None and found.casefold() == escape_markdown(customer.strip()).casefold()
+
+
+def _owner_text(owner: Owner, *, assigned: bool) -> str:
+    name = escape_markdown(owner.name)
+    if assigned:
+        return name
+    if owner.side == Side.CUSTOMER:
+        return f"{name}, on the customer's side — unassigned; follow up with them"
+    return f"{name} — no Linear user matches this owner, so the issue is unassigned"
 
 
 def _call_text(call: CallContext) -> str:

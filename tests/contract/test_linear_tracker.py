@@ -137,14 +137,19 @@ async def test_an_owner_nobody_matches_leaves_the_issue_unassigned_with_a_note(
     linear_emulator: LinearEmulator,
 ) -> None:
     tracker = tracker_for(linear_emulator)
-    owner = Owner(name="Priya Natarajan", side=Side.CUSTOMER, email="priya@acmefreight.example")
-    await tracker.create_issue(pricing(owner=owner), issue_id=uuid.uuid4(), call=CALL)
-    [call] = linear_emulator.calls("CreateIssue")
-    assert "assigneeId" not in call.variables["input"]
-    assert (
-        "- Owner: Priya Natarajan — no Linear user matches this owner"
-        in call.variables["input"]["description"]
-    )
+    stranger = Owner(name="Jordan Blake", side=Side.US, email="jordan@ours.example")
+    customer = Owner(name="Priya Natarajan", side=Side.CUSTOMER, email="priya@acmefreight.example")
+    for owner in (stranger, customer, stranger):
+        await tracker.create_issue(pricing(owner=owner), issue_id=uuid.uuid4(), call=CALL)
+
+    sent = [c.variables["input"] for c in linear_emulator.calls("CreateIssue")]
+    assert all("assigneeId" not in issue for issue in sent)
+    assert "- Owner: Jordan Blake — no Linear user matches this owner" in sent[0]["description"]
+    assert "- Owner: Priya Natarajan, on the customer's side — unassigned" in sent[1]["description"]
+    # The customer is not looked up at all, and a miss is remembered for a while.
+    assert [c.variables["email"] for c in linear_emulator.calls("UserByEmail")] == [
+        "jordan@ours.example"
+    ]
 
 
 async def test_people_are_looked_up_once(linear_emulator: LinearEmulator) -> None:
