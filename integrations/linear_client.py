@@ -9,7 +9,6 @@ loops, and an aiohttp session belongs to the loop that made it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -28,8 +27,6 @@ import cs_agent
 from integrations.errors import RejectedInput, Unavailable
 from integrations.linear_errors import SYSTEM, error_from_graphql, error_from_status, field_of
 from integrations.linear_schema import OPERATIONS_FILE, linear_operation, linear_schema_async
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = f"cs-agent/{cs_agent.__version__}"
 
@@ -129,8 +126,8 @@ class LinearClient:
             # gql validated the document against the schema and found it wanting: our bug.
             raise RejectedInput(
                 SYSTEM,
-                f"{operation} in {OPERATIONS_FILE.name} does not match Linear's schema: "
-                f"{error.message}",
+                f"the {operation} document does not match Linear's schema "
+                f"(see {OPERATIONS_FILE.name}): {error.message}",
             ) from None
         except TransportQueryError as error:
             raise error_from_graphql(
