@@ -68,9 +68,15 @@ class Settings(BaseSettings):
 
     # --- Linear ------------------------------------------------------------------------------
     linear_api_key: SecretStr | None = None
+    """A personal API key (sent as ``Authorization: <key>``)."""
+    linear_oauth_token: SecretStr | None = None
+    """An OAuth access token (sent as ``Authorization: Bearer <token>``); wins over the key."""
     linear_api_url: str = "https://api.linear.app/graphql"
     linear_team: str | None = None
+    """The key of the team issues are filed in (``CS``); may be left out if there is one team."""
     linear_label: str = "customer-follow-up"
+    """The label every filed issue gets; created in the team if it does not exist."""
+    linear_timeout_seconds: float = 15.0
     linear_assignees: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Owner name → Linear user email, for owners whose email is not in the call metadata."""
 

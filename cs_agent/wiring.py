@@ -59,7 +59,34 @@ def choose_analyzer(settings: Settings) -> tuple[Analyzer, AdapterChoice]:
 
 
 def choose_tracker(settings: Settings, engine: Engine) -> tuple[TaskTracker, AdapterChoice]:
-    """Linear when a key is set, else the local task list."""
+    """Linear when an API key or OAuth token is set, else the local task list."""
+    oauth_token = (
+        settings.linear_oauth_token.get_secret_value() if settings.linear_oauth_token else None
+    )
+    api_key = settings.linear_api_key.get_secret_value() if settings.linear_api_key else None
+    if oauth_token or api_key:
+        # Imported here: gql and aiohttp load only when Linear is configured.
+        from integrations.linear import LinearTaskTracker
+        from integrations.linear_client import LinearClient, authorization
+
+        client = LinearClient(
+            url=settings.linear_api_url,
+            authorization=authorization(api_key=api_key, oauth_token=oauth_token),
+            timeout=settings.linear_timeout_seconds,
+        )
+        tracker = LinearTaskTracker(
+            client,
+            team_key=settings.linear_team,
+            label=settings.linear_label,
+            assignees=settings.linear_assignees,
+        )
+        credential = "CS_AGENT_LINEAR_OAUTH_TOKEN" if oauth_token else "CS_AGENT_LINEAR_API_KEY"
+        team = settings.linear_team or "the key's only team"
+        return tracker, AdapterChoice(
+            port="tracker",
+            adapter="linear",
+            reason=f"{credential} is set: action items become Linear issues in {team}",
+        )
     return LocalTaskTracker(engine, public_url=settings.public_url), AdapterChoice(
         port="tracker",
         adapter="local",
