@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,8 +24,9 @@ from cs_agent import workflows
 from cs_agent.agent_tools import normalise
 from cs_agent.app import create_app
 from cs_agent.config import Settings
-from cs_agent.domain import Side
+from cs_agent.domain import ActionItem, Side
 from cs_agent.intake import submit_call
+from cs_agent.ports import CallContext
 from cs_agent.runtime import Runtime
 from cs_agent.transcripts import parse_transcript
 from cs_agent.views import CallView, load_call_view
@@ -147,9 +149,20 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
     isolated_environment: Path, model: AnthropicEmulator
 ) -> None:
     call = example("acme-renewal")
-    model.script(extraction_turns(call))
+    tracked = call.expected[6]  # the export timeouts: already an open issue from an earlier call
+    earlier_issue = uuid.UUID("0b9f6c1e-3d1a-4f55-9a53-2f0c1de0a001")
+    model.script(
+        extraction_turns(
+            call, search=tracked["title"], links={tracked["title"]: str(earlier_issue)}
+        )
+    )
     settings = agent_settings(isolated_environment, model)
     async with started(settings) as runtime:
+        await runtime.adapters.tracker.create_issue(
+            ActionItem(title=tracked["title"], quote=tracked["quote"]),
+            issue_id=earlier_issue,
+            call=CallContext(call_id="call-earlier", customer_name="Acme Freight"),
+        )
         view = await process(runtime, call)
         tasks = local_tasks(runtime)
         app = create_app(settings, runtime=runtime)
@@ -160,9 +173,10 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
 
     assert view.status == "awaiting_approval", view.failure_reason
     assert view.analyzer == "claude"
-    # Every item the model recorded in its one turn, with its evidence, filed once.
-    assert [i.title for i in view.action_items] == [e["title"] for e in call.expected]
-    for item, expected in zip(view.action_items, call.expected, strict=True):
+    # Every item the model recorded, with its evidence, filed once (the linked one came last).
+    expected_order = [e for e in call.expected if e is not tracked] + [tracked]
+    assert [i.title for i in view.action_items] == [e["title"] for e in expected_order]
+    for item, expected in zip(view.action_items, expected_order, strict=True):
         assert item.owner is not None and item.owner.name == expected["owner"]
         assert item.owner.side == expected["side"]
         assert (str(item.due_date) if item.due_date else None) == expected["due_date"]
@@ -170,7 +184,12 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
         said = next(u for u in call.transcript.utterances if expected["quote"] in u.text)
         assert item.quote_time == said.start
         assert item.issue is not None and item.issue.identifier.startswith("LOCAL-")
+    # The item already tracked was linked to the open issue, not filed again.
+    linked = view.action_items[-1].issue
+    assert linked is not None and linked.existing and linked.id == str(earlier_issue)
+    assert linked.identifier == "LOCAL-1"
     assert sorted(tasks) == sorted(e["title"] for e in call.expected)
+    assert len(tasks) == len(call.expected)
     assert view.summary is not None and view.summary.sentiment == "mixed"
     assert view.summary.risks == ["Renewal at risk if follow-ups slip"]
     assert view.draft is not None and view.draft.status == "pending"
@@ -192,8 +211,9 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
     user = first_user_text(first)
     assert transcript_block(user) == call.transcript.compact()
     results = tool_results(bodies[1])
-    assert len(results) == 1 + len(call.expected) + 1
+    assert len(results) == 1 + len(call.expected) - 1 + 1
     assert not any(r.get("is_error") for r in results)
+    assert f"id={earlier_issue} | LOCAL-1" in result_text(results[0])
 
     # The run's usage is stored with the call and served by the API.
     usage = view.usage

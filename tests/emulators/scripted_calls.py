@@ -123,16 +123,31 @@ def email_input(call: ExampleCall, *, sender: str = "the Brightwave team") -> di
     }
 
 
-def extraction_turns(call: ExampleCall, *, search: str = "export timeouts") -> list[Turn]:
-    """Three round trips: everything recorded at once, then the draft, then done."""
-    first = (
-        [ToolUse(FIND, {"query": search})]
-        + [ToolUse(RECORD, item_input(item, call.transcript)) for item in call.expected]
-        + [ToolUse(SUMMARY, summary_input(call))]
-    )
+def extraction_turns(
+    call: ExampleCall,
+    *,
+    search: str = "exports time out",
+    links: dict[str, str] | None = None,
+) -> list[Turn]:
+    """Three round trips: everything recorded at once, then the draft, then done.
+
+    ``links`` maps an expected item's title to the id of an open issue the search finds: those
+    items are recorded in the second turn, once the search has answered (tools of one turn
+    run concurrently).
+    """
+    links = links or {}
+    now: list[ToolUse] = []
+    later: list[ToolUse] = []
+    for item in call.expected:
+        args = item_input(item, call.transcript)
+        if item["title"] in links:
+            later.append(ToolUse(RECORD, {**args, "existing_issue_id": links[item["title"]]}))
+        else:
+            now.append(ToolUse(RECORD, args))
+    first = [ToolUse(FIND, {"query": search}), *now, ToolUse(SUMMARY, summary_input(call))]
     return [
         turn(Text("Recording the action items and the summary."), *first),
-        turn(ToolUse(DRAFT, email_input(call))),
+        turn(*later, ToolUse(DRAFT, email_input(call))),
         turn(Text("done")),
     ]
 
