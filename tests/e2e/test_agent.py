@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -35,6 +38,7 @@ from prompts import load_prompt
 from storage import repo
 from storage.db import session_scope
 
+from ..conftest import EXAMPLES, REPO_ROOT
 from ..emulators.anthropic import (
     AnthropicEmulator,
     Text,
@@ -584,3 +588,62 @@ async def test_without_an_emulator_the_model_api_is_a_closed_port(
     with pytest.raises(Unavailable, match=r"127\.0\.0\.1:9.*Connection refused"):
         await ClaudeAnalyzer(settings).analyze(call.transcript, call.metadata, tracker=tracker)
     engine.dispose()
+
+
+# --- what a person sees ---------------------------------------------------------------------------
+
+
+def test_cs_agent_process_runs_the_agent_and_shows_its_cost(
+    isolated_environment: Path, model: AnthropicEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = example("initech-escalation")
+    model.script(extraction_turns(call))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-emulated")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", model.url)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cs_agent",
+            "process",
+            str(EXAMPLES / "initech-escalation.txt"),
+            "--metadata",
+            str(EXAMPLES / "initech-escalation.meta.json"),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ANTHROPIC_API_KEY is set: the Claude agent, model claude-sonnet-4-5" in result.stderr
+    assert "OFFLINE ANALYZER" not in result.stdout
+    usage = model.answered_usage
+    tokens_in = sum(u["input_tokens"] for u in usage)
+    assert f"{tokens_in:,} tokens in" in result.stdout
+    assert "3 model requests" in result.stdout
+    assert "analysis cost $0.0" in result.stdout
+    for item in call.expected:
+        assert item["title"][:30] in result.stdout
+
+
+async def test_doctor_check_asks_the_model_and_reports_a_refused_key(
+    isolated_environment: Path, model: AnthropicEmulator
+) -> None:
+    from cs_agent.agent import ClaudeAnalyzer
+
+    analyzer = ClaudeAnalyzer(agent_settings(isolated_environment, model), environ={})
+    model.script([turn(Text("ok"))])
+    healthy = await analyzer.check()
+    assert [r.ok for r in healthy] == [True, True]
+    assert healthy[0].detail == "credentials from ANTHROPIC_API_KEY"
+    assert "model claude-sonnet-4-5 answered" in healthy[1].detail
+    assert len(model.message_requests()) == 1
+    assert model.message_requests()[0]["tools"] == []
+
+    model.fail_next(1, unauthorized(), when=is_messages)
+    refused = await analyzer.check()
+    assert [r.ok for r in refused] == [True, False]
+    assert "refused the credentials (HTTP 401" in refused[1].detail
+    assert refused[1].fix

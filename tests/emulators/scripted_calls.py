@@ -74,7 +74,11 @@ def joined(names: list[str], *, title: str) -> ExampleCall:
         offset += (call.transcript.duration() or 0.0) + 5.0
         attendees += [a for a in call.metadata.attendees if a not in attendees]
         expected += call.expected
-    metadata = first.metadata.model_copy(update={"title": title, "attendees": attendees})
+    dates = [example(n).metadata.call_date for n in names]
+    earliest = min((d for d in dates if d is not None), default=None)
+    metadata = first.metadata.model_copy(
+        update={"title": title, "attendees": attendees, "call_date": earliest}
+    )
     transcript = Transcript(format=first.transcript.format, utterances=utterances)
     return ExampleCall("+".join(names), transcript, metadata, expected)
 
