@@ -84,6 +84,15 @@ CREDENTIAL_VARIABLES = (
 )
 
 
+# What the CLI reports when an error has no HTTP status (e.g. no credentials at all).
+_STATUS_OF_KIND = {
+    "authentication_failed": 401,
+    "billing_error": 402,
+    "rate_limit": 429,
+    "invalid_request": 400,
+}
+
+
 class AgentError(ExternalError):
     """The agent run failed for a reason retrying will not fix; the message says what to do."""
 
@@ -214,16 +223,18 @@ class ClaudeAnalyzer:
         """Send one user message and read until its result. Returns the session's cost so far."""
         await client.query(prompt)
         api_error: str | None = None
+        api_error_kind: str | None = None
         async for message in client.receive_response():
             if isinstance(message, AssistantMessage):
                 if message.error is not None:
                     api_error = _text_of(message) or message.error
+                    api_error_kind = message.error
                 elif message.message_id and message.model != "<synthetic>":
                     tally.message_ids.add(message.message_id)
             elif isinstance(message, ResultMessage):
                 tally.add_result(message, session_cost_before=session_cost)
                 if message.is_error:
-                    raise self._translate_result(message, api_error)
+                    raise self._translate_result(message, api_error, api_error_kind)
                 return message.total_cost_usd or session_cost
         raise Unavailable(SYSTEM, "the claude CLI stopped before reporting a result")
 
@@ -278,11 +289,13 @@ class ClaudeAnalyzer:
         return env
 
     # --- errors ---------------------------------------------------------------------------------
-    def _translate_result(self, result: ResultMessage, api_error: str | None) -> ExternalError:
+    def _translate_result(
+        self, result: ResultMessage, api_error: str | None, kind: str | None
+    ) -> ExternalError:
         detail = api_error or result.result or "; ".join(result.errors or []) or result.subtype
         if result.subtype == "error_max_turns":
             return self._max_turns_error()
-        return self._http_error(result.api_error_status, detail)
+        return self._http_error(result.api_error_status, detail, kind=kind)
 
     def _max_turns_error(self) -> AgentError:
         return AgentError(
@@ -291,27 +304,35 @@ class ClaudeAnalyzer:
             "was filed. Retry the call, or raise CS_AGENT_MAX_TURNS if long calls need more.",
         )
 
-    def _http_error(self, status: int | None, detail: str) -> ExternalError:
+    def _http_error(
+        self, status: int | None, detail: str, *, kind: str | None = None
+    ) -> ExternalError:
+        """The taxonomy error for a failed model request: by HTTP status, else by the CLI's kind."""
         where = self._settings.anthropic_base_url or self._environ.get("ANTHROPIC_BASE_URL")
         at = f" at {where}" if where else ""
-        if status in (401, 403):
+        said = f"HTTP {status}: {detail}" if status else detail
+        effective = status or _STATUS_OF_KIND.get(kind or "")
+        if effective == 402:
             return Unauthorized(
                 SYSTEM,
-                f"the model API{at} refused the credentials (HTTP {status}: {detail}). Set "
-                "ANTHROPIC_API_KEY to a valid key; `cs-agent doctor` checks it.",
+                f"the model API{at} refused the request for billing reasons ({said}). Check "
+                "the account's plan and credit.",
             )
-        if status == 429:
-            return RateLimited(
-                SYSTEM, f"the model API{at} is rate-limiting us (HTTP 429: {detail})"
+        if effective in (401, 403):
+            return Unauthorized(
+                SYSTEM,
+                f"the model API{at} refused the credentials ({said}). Set ANTHROPIC_API_KEY "
+                "to a valid key; `cs-agent doctor` checks it.",
             )
-        if status is not None and 400 <= status < 500:
+        if effective == 429:
+            return RateLimited(SYSTEM, f"the model API{at} is rate-limiting us ({said})")
+        if effective is not None and 400 <= effective < 500:
             return RejectedInput(
                 SYSTEM,
-                f"the model API{at} rejected the request (HTTP {status}: {detail}). Check "
-                f"CS_AGENT_MODEL ({self._settings.model}).",
+                f"the model API{at} rejected the request ({said}). Check CS_AGENT_MODEL "
+                f"({self._settings.model}).",
             )
-        code = f"HTTP {status}: " if status else ""
-        return Unavailable(SYSTEM, f"the model API{at} is unavailable ({code}{detail})")
+        return Unavailable(SYSTEM, f"the model API{at} is unavailable ({said})")
 
     def _translate(self, error: ClaudeSDKError) -> ExternalError:
         if isinstance(error, CLINotFoundError):

@@ -628,7 +628,7 @@ def test_cs_agent_process_runs_the_agent_and_shows_its_cost(
         assert item["title"][:30] in result.stdout
 
 
-async def test_doctor_check_asks_the_model_and_reports_a_refused_key(
+async def test_doctor_check_asks_the_model_and_reports_missing_credentials(
     isolated_environment: Path, model: AnthropicEmulator
 ) -> None:
     from cs_agent.agent import ClaudeAnalyzer
@@ -642,8 +642,13 @@ async def test_doctor_check_asks_the_model_and_reports_a_refused_key(
     assert len(model.message_requests()) == 1
     assert model.message_requests()[0]["tools"] == []
 
-    model.fail_next(1, unauthorized(), when=is_messages)
-    refused = await analyzer.check()
-    assert [r.ok for r in refused] == [True, False]
-    assert "refused the credentials (HTTP 401" in refused[1].detail
-    assert refused[1].fix
+    # Forced on with no credential at all: the CLI has nothing to send, and doctor says so.
+    keyless = ClaudeAnalyzer(
+        agent_settings(isolated_environment, model, anthropic_api_key=None), environ={}
+    )
+    missing = await keyless.check()
+    assert [r.ok for r in missing] == [False, False]
+    assert missing[0].fix == "set ANTHROPIC_API_KEY"
+    assert "refused the credentials (Not logged in" in missing[1].detail
+    assert "HTTP" not in missing[1].detail
+    assert len(model.message_requests()) == 1, "nothing was sent without a credential"
