@@ -17,7 +17,9 @@ from markdown_it import MarkdownIt
 
 from cs_agent.domain import OutgoingEmail
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# ``breaks``: a line break in the draft is a line break in the email (sign-offs, addresses),
+# as people expect from the text they approved.
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
 
 _HTML_TEMPLATE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"></head>
