@@ -77,8 +77,9 @@ def render_call(console: Console, view: CallView) -> None:
     if view.draft:
         render_draft(console, view.draft)
         render_next_step(console, view)
-    for note in view.analysis_notes:
-        console.print(Text(f"note: {note}", style="dim"))
+    if view.analyzer != ANALYZER_NAME:  # the offline analyzer's notes are in its banner
+        for note in view.analysis_notes:
+            console.print(Text(f"note: {note}", style="dim"))
     console.print(f"[dim]call {view.call_id} · {view.words} words · {usage_line(view)}[/dim]")
 
 
