@@ -33,5 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/linear.py
 
+	$(BIN)/python bench/agent_tokens.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
