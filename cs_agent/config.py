@@ -47,7 +47,7 @@ class Settings(BaseSettings):
 
     # --- the analyzer ------------------------------------------------------------------------
     analyzer: Literal["auto", "claude", "rules"] = "auto"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     anthropic_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CS_AGENT_ANTHROPIC_API_KEY"),

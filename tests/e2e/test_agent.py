@@ -87,7 +87,7 @@ def agent_settings(data_dir: Path, model: AnthropicEmulator, **overrides: Any) -
         "analyzer": "claude",
         "anthropic_api_key": "sk-ant-emulated",
         "anthropic_base_url": model.url,
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "company_name": "Brightwave",
         "sender_email": "cs@brightwave.example",
         "analysis_retry_delay": 0.05,
@@ -205,7 +205,7 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
     bodies = model.message_requests()
     assert len(bodies) == 3 and model.unscripted == []
     first = bodies[0]
-    assert first["model"] == "claude-sonnet-4-5"
+    assert first["model"] == "claude-sonnet-4-6"
     assert first["thinking"] == {"type": "disabled"}
     system = request_text(first["system"])
     assert load_prompt("agent_system").text.strip().splitlines()[0] in system
@@ -227,7 +227,7 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
     assert usage.cost_usd > 0 and view.cost_usd == usage.cost_usd
     assert usage.turns >= 3 and usage.duration_ms > 0
     assert served["usage"]["requests"] == 3 and served["cost_usd"] == usage.cost_usd
-    assert any("claude-sonnet-4-5" in note for note in view.analysis_notes)
+    assert any("claude-sonnet-4-6" in note for note in view.analysis_notes)
 
 
 # --- checks on what the model records -----------------------------------------------------------
@@ -617,7 +617,7 @@ def test_cs_agent_process_runs_the_agent_and_shows_its_cost(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "ANTHROPIC_API_KEY is set: the Claude agent, model claude-sonnet-4-5" in result.stderr
+    assert "ANTHROPIC_API_KEY is set: the Claude agent, model claude-sonnet-4-6" in result.stderr
     assert "OFFLINE ANALYZER" not in result.stdout
     usage = model.answered_usage
     tokens_in = sum(u["input_tokens"] for u in usage)
@@ -638,7 +638,7 @@ async def test_doctor_check_asks_the_model_and_reports_missing_credentials(
     healthy = await analyzer.check()
     assert [r.ok for r in healthy] == [True, True]
     assert healthy[0].detail == "credentials from ANTHROPIC_API_KEY"
-    assert "model claude-sonnet-4-5 answered" in healthy[1].detail
+    assert "model claude-sonnet-4-6 answered" in healthy[1].detail
     assert len(model.message_requests()) == 1
     assert model.message_requests()[0]["tools"] == []
 

@@ -362,5 +362,5 @@ def test_the_agent_is_chosen_when_model_credentials_exist(
     assert choice.local == (chosen == "offline-rules")
     if chosen == "claude":
         assert isinstance(adapter, ClaudeAnalyzer)
-        assert "claude-sonnet-4-5" in choice.reason
+        assert "claude-sonnet-4-6" in choice.reason
     assert (model_credentials(settings, environ) is not None) == bool(key or environ)
