@@ -306,13 +306,19 @@ def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> 
     settings = _settings()
 
     async def run() -> None:
+        import signal
+
         from cs_agent.runtime import Runtime
 
         runtime = Runtime(settings)
         await runtime.start()
-        err.print("[green]worker running[/green]; Ctrl-C to stop")
+        stopping = asyncio.Event()
+        # SIGTERM is how orchestrators ask a worker to stop: leave cleanly, so the other
+        # workers resume whatever was in flight at once instead of after the timeout.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+        err.print(f"[green]worker {runtime.executor_id} running[/green]; Ctrl-C to stop")
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             await runtime.stop()
 
