@@ -27,6 +27,7 @@ from rich.table import Table
 from cs_agent.config import Settings
 from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.transcripts import TranscriptError, format_for_filename, parse_transcript
+from cs_agent.web import cli as web_cli
 
 app = typer.Typer(
     name="cs-agent",
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 drafts_app = typer.Typer(help="Follow-up drafts waiting for a decision.", no_args_is_help=True)
 app.add_typer(drafts_app, name="drafts")
+app.add_typer(web_cli.app, name="web")
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
