@@ -15,15 +15,21 @@ from cs_agent.runtime import Runtime
 from cs_agent.web.app import mount_inbox
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
-    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding)."""
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, run_workflows: bool = True
+) -> FastAPI:
+    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding).
+
+    ``run_workflows=False`` makes an API-only process: it accepts calls and enqueues their
+    workflows, and ``cs-agent worker`` processes run them.
+    """
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owns_runtime:
-            await rt.start()
+            await rt.start(run_workflows=run_workflows)
         try:
             yield
         finally:

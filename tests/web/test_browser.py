@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+TALL = {"width": 1280, "height": 1400}
+SHORT = {"width": 1280, "height": 560}
 WAIT_MS = 30_000
 
 
@@ -278,8 +280,10 @@ def test_upload_edit_approve_sends_exactly_one_email(browser: Browser, server: S
     expect(page.get_by_text("Saved as version 3.")).to_be_visible()
     page.goto(call_url)  # without the message, for the screenshot
     expect(page.get_by_role("button", name="Approve & send")).to_be_visible()
+    page.set_viewport_size(TALL)  # summary, the first action items and the email in one picture
     page.evaluate("window.scrollTo(0, 0)")
     save_screenshot(page, "call")
+    page.set_viewport_size(LAPTOP)
 
     # Approving what the second tab shows (version 2) is refused: nobody read version 3 there.
     other.get_by_role("button", name="Approve & send").click()
@@ -316,6 +320,7 @@ def test_upload_edit_approve_sends_exactly_one_email(browser: Browser, server: S
     expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text("Umbrella")  # newest first
     expect(rows.last).to_contain_text("Sent")
+    page.set_viewport_size(SHORT)
     save_screenshot(page, "calls")
 
     phone = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True)

@@ -436,7 +436,7 @@ async def test_an_edit_is_a_new_version_in_the_audit_log(approver: Inbox) -> Non
             "subject": "Your renewal: next steps",
             "body": "Hi Priya,\r\n\r\nThanks for the call.",
             "to": '"Natarajan, Priya" <priya.natarajan@acmefreight.example>, tom@acmefreight.example',
-            "cc": "dana.reyes@brightwave.example",
+            "cc": "lena.new@acmefreight.example",
         },
         csrf_from=f"/inbox/calls/{call_id}",
     )
@@ -449,7 +449,7 @@ async def test_an_edit_is_a_new_version_in_the_audit_log(approver: Inbox) -> Non
         '"Natarajan, Priya" <priya.natarajan@acmefreight.example>',
         "tom@acmefreight.example",
     ]
-    assert after.cc == ["dana.reyes@brightwave.example"]
+    assert after.cc == ["lena.new@acmefreight.example"]
     page = text_of(await approver.get(f"/inbox/calls/{call_id}"))
     assert "Saved as version 2. Review it, then approve to send." in page
     assert "v1 → v2 (changed subject, body, to, cc)" in page
