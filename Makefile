@@ -34,5 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/linear.py
 	$(BIN)/python bench/inbox.py
 
+	$(BIN)/python bench/agent_tokens.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -49,12 +49,28 @@ class Settings(BaseSettings):
 
     # --- the analyzer ------------------------------------------------------------------------
     analyzer: Literal["auto", "claude", "rules"] = "auto"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     anthropic_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CS_AGENT_ANTHROPIC_API_KEY"),
     )
+    anthropic_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "CS_AGENT_ANTHROPIC_BASE_URL"),
+    )
+    """The model API's base URL (a gateway or proxy); the real API when unset."""
+    claude_cli: Path | None = None
+    """The ``claude`` executable; the one bundled with claude-agent-sdk when unset."""
     max_turns: int = 12
+    """Model turns one analysis (one window) may take before it is stopped."""
+    thinking_tokens: int = 0
+    """Extended-thinking budget per model turn; 0 turns thinking off (cheaper, faster)."""
+    model_max_retries: int = 2
+    """How often the CLI retries one failed model request (429, 5xx) before giving up."""
+    analysis_attempts: int = 3
+    """Whole analyses the workflow tries when the model API stays rate-limited or down."""
+    analysis_retry_delay: float = 10.0
+    """Seconds before the second analysis attempt; doubles for each further attempt."""
     window_chars: int = 120_000
     """Transcripts longer than this (in compact form) are analysed in overlapping windows."""
     window_overlap_chars: int = 4_000
@@ -118,6 +134,12 @@ class Settings(BaseSettings):
     # --- workers -----------------------------------------------------------------------------
     worker_concurrency: int = 4
     """How many calls one process analyses at once."""
+    retry_attempts: int = 5
+    """Tries of one call to Linear, Slack or the mailer while it is rate-limited or down."""
+    retry_initial_delay: float = 0.5
+    """Seconds before the second try; doubles each time (a Retry-After from the service wins)."""
+    retry_max_delay: float = 30.0
+    """The longest single wait between tries."""
     worker_heartbeat_seconds: float = 5.0
     worker_timeout_seconds: float = 30.0
     """A worker silent this long is taken for dead; the others resume its workflows."""

@@ -8,10 +8,12 @@ One function a port, so adding an integration touches one place.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from cs_agent.agent import ClaudeAnalyzer, model_credentials
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
 from cs_agent.rules import RulesAnalyzer
@@ -48,12 +50,25 @@ def build_adapters(settings: Settings, engine: Engine) -> Adapters:
 
 def choose_analyzer(settings: Settings) -> tuple[Analyzer, AdapterChoice]:
     """The Claude agent when model credentials exist (or it is forced), else the offline rules."""
+    credential = model_credentials(settings, os.environ)
+    if settings.analyzer == "claude" or (settings.analyzer == "auto" and credential):
+        why = f"{credential} is set" if credential else "CS_AGENT_ANALYZER=claude"
+        return ClaudeAnalyzer(settings), AdapterChoice(
+            port="analyzer",
+            adapter="claude",
+            reason=f"{why}: the Claude agent, model {settings.model}",
+        )
     rules = RulesAnalyzer(company_name=settings.company_name, sender_name=settings.sender_name)
+    forced = settings.analyzer == "rules"
     return rules, AdapterChoice(
         port="analyzer",
         adapter="offline-rules",
         reason="OFFLINE ANALYZER: cue-phrase rules, not a model. "
-        "Set ANTHROPIC_API_KEY to use the Claude agent.",
+        + (
+            "CS_AGENT_ANALYZER=rules is set."
+            if forced
+            else "Set ANTHROPIC_API_KEY to use the Claude agent."
+        ),
         local=True,
     )
 

@@ -34,12 +34,13 @@ from cs_agent.domain import (
 )
 from cs_agent.ports import ApprovalOutcome, CallContext
 from integrations.email_message import message_id_for
-from integrations.errors import ExternalError, with_retries
+from integrations.errors import ExternalError, RetryPolicy, with_retries
 from storage import repo
 from storage.db import session_scope
 from storage.models import CallRow, DraftRow, utcnow
 
 if TYPE_CHECKING:
+    from cs_agent.config import Settings
     from cs_agent.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -139,9 +140,21 @@ async def analyze_call(call_id: str) -> list[str]:
         transcript = Transcript.model_validate(call.transcript)
         metadata = CallMetadata.model_validate(call.call_metadata)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
-    analysis: CallAnalysis = await rt.adapters.analyzer.analyze(
-        transcript, metadata, tracker=rt.adapters.tracker
-    )
+    analyzer = rt.adapters.analyzer
+    policy = analysis_retry_policy(rt.settings)
+    try:
+        analysis: CallAnalysis = await with_retries(
+            lambda: analyzer.analyze(transcript, metadata, tracker=rt.adapters.tracker),
+            what=f"analysing call {call_id}",
+            policy=policy,
+        )
+    except ExternalError as error:
+        if not error.transient:
+            raise
+        raise WorkflowFailure(
+            f"{error}; gave up after {policy.attempts} attempt(s). Nothing was filed; "
+            "retry the call when the model API is back."
+        ) from None
     item_ids = [
         item_id_for(call_id, position, item.title)
         for position, item in enumerate(analysis.action_items)
@@ -162,6 +175,24 @@ async def analyze_call(call_id: str) -> list[str]:
     return item_ids
 
 
+def service_retry_policy(settings: Settings) -> RetryPolicy:
+    """How hard a step tries one call to a tracker, approval channel or mailer."""
+    return RetryPolicy(
+        attempts=max(1, settings.retry_attempts),
+        initial_delay=settings.retry_initial_delay,
+        max_delay=settings.retry_max_delay,
+    )
+
+
+def analysis_retry_policy(settings: Settings) -> RetryPolicy:
+    """How often a whole analysis is tried when the model API is rate-limited or down."""
+    return RetryPolicy(
+        attempts=max(1, settings.analysis_attempts),
+        initial_delay=settings.analysis_retry_delay,
+        max_delay=max(settings.analysis_retry_delay, 300.0),
+    )
+
+
 @DBOS.step(name="file_action_item")
 async def file_action_item(call_id: str, item_id: str) -> None:
     """File one action item under its deterministic id, unless it matched an open issue."""
@@ -180,6 +211,7 @@ async def file_action_item(call_id: str, item_id: str) -> None:
             repo.item_from_row(row), issue_id=uuid.UUID(item_id), call=call_context(rt, call)
         ),
         what=f"filing action item {row.position + 1} of call {call_id}",
+        policy=service_retry_policy(rt.settings),
     )
     with session_scope(rt.engine) as session:
         repo.record_issue(session, item_id=item_id, issue=issue)
@@ -242,7 +274,9 @@ async def request_approval(draft_id: str) -> dict[str, str]:
     request = load_approval_request(rt, draft_id)
     channel = rt.adapters.approvals
     ref = await with_retries(
-        lambda: channel.request_approval(request), what=f"requesting approval of {draft_id}"
+        lambda: channel.request_approval(request),
+        what=f"requesting approval of {draft_id}",
+        policy=service_retry_policy(rt.settings),
     )
     with session_scope(rt.engine) as session:
         repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
@@ -375,7 +409,8 @@ async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) ->
     earlier versions are looked up too, because a version marked failed after an unknown
     outcome may in fact have gone out before the draft was edited and approved again.
     """
-    mailer = current_runtime().adapters.mailer
+    rt = current_runtime()
+    mailer = rt.adapters.mailer
 
     async def attempt() -> SentEmail:
         for message_id in [email.message_id, *earlier_message_ids]:
@@ -385,7 +420,9 @@ async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) ->
                 return earlier
         return await mailer.send(email)
 
-    return await with_retries(attempt, what=f"sending {email.message_id}")
+    return await with_retries(
+        attempt, what=f"sending {email.message_id}", policy=service_retry_policy(rt.settings)
+    )
 
 
 @DBOS.step(name="mark_sent")
@@ -484,6 +521,7 @@ async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome)
         await with_retries(
             lambda: rt.adapters.approvals.show_outcome(draft, outcome),
             what=f"updating the approval request of {draft.id}",
+            policy=service_retry_policy(rt.settings),
         )
     except ExternalError as error:
         # The email went out (or failed) either way; a stale approval message is not worth

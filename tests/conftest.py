@@ -37,6 +37,11 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("CS_AGENT_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ANTHROPIC_BASE_URL", CLOSED_PORT_URL)
     monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+    # The claude CLI keeps its state here instead of the developer's ~/.claude, and a model
+    # request that fails is not retried, so a test that reaches for a model fails at once.
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
+    monkeypatch.setenv("CS_AGENT_MODEL_MAX_RETRIES", "0")
+    monkeypatch.setenv("CS_AGENT_ANALYSIS_ATTEMPTS", "1")
     monkeypatch.chdir(tmp_path)  # so no developer .env is read
     return data_dir
 
