@@ -12,6 +12,7 @@ import cs_agent
 from cs_agent.api import calls, health, intake
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
+from cs_agent.web.app import mount_inbox
 
 
 def create_app(
@@ -55,4 +56,5 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(health.router)
+    mount_inbox(app, settings, rt)
     return app
