@@ -12,20 +12,26 @@ import cs_agent
 from cs_agent.api import calls, health, intake
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
+from integrations.slack_app import slack_endpoint
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """The FastAPI app. Starts its own runtime unless one is given (tests, embedding)."""
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)
+    slack = slack_endpoint(rt)  # None unless approvals go to Slack
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owns_runtime:
             await rt.start()
+        if slack is not None:
+            await slack.start()
         try:
             yield
         finally:
+            if slack is not None:
+                await slack.stop()
             if owns_runtime:
                 await rt.stop()
 
@@ -49,4 +55,6 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(health.router)
+    if slack is not None and slack.router is not None:
+        app.include_router(slack.router)
     return app
