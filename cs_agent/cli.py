@@ -271,14 +271,28 @@ def _json_result(view: Any) -> dict[str, Any]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    socket_mode: Annotated[
+        bool,
+        typer.Option(
+            "--socket-mode",
+            help="Receive Slack clicks over Socket Mode (CS_AGENT_SLACK_APP_TOKEN), "
+            "for hosts Slack cannot reach.",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
     import uvicorn
 
     from cs_agent.app import create_app
+    from cs_agent.wiring import slack_missing
 
     _setup_logging(verbose=True)
     settings = _settings()
+    if socket_mode:
+        settings = settings.model_copy(update={"slack_socket_mode": True})
+        missing = slack_missing(settings)
+        if missing:
+            raise CliError(f"--socket-mode: {missing}", code=2)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
