@@ -111,7 +111,7 @@ class SlackEmulator(Emulator):
         args = await _arguments(request)
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         token = token or str(args.get("token", ""))
-        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        handler = self._methods().get(method)
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"}, status_code=404)
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
@@ -127,7 +127,20 @@ class SlackEmulator(Emulator):
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
         return JSONResponse({"ok": True, **result}, headers=headers)
 
-    def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _methods(self) -> dict[str, Any]:
+        return {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.update": self.chat_update,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "views.open": self.views_open,
+            "users.lookupByEmail": self.users_lookup_by_email,
+            "usergroups.users.list": self.usergroups_users_list,
+            "conversations.history": self.conversations_history,
+            "apps.connections.open": self.apps_connections_open,
+        }
+
+    def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
             "url": "https://example-team.slack.com/",
             "team": "Example Team",
@@ -138,7 +151,7 @@ class SlackEmulator(Emulator):
             "is_enterprise_install": False,
         }
 
-    def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+    def chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         blocks = _blocks(args)
         if not args.get("text") and not blocks:
@@ -161,7 +174,7 @@ class SlackEmulator(Emulator):
         self.messages[channel].append(message)
         return {"channel": channel, "ts": ts, "message": message}
 
-    def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+    def chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         message = self._find(channel, str(args.get("ts", "")))
         blocks = _blocks(args)
@@ -175,7 +188,7 @@ class SlackEmulator(Emulator):
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
         return {"channel": channel, "ts": message["ts"], "text": message["text"]}
 
-    def api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+    def chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         if not args.get("user"):
             raise SlackError("user_not_found")
@@ -184,7 +197,7 @@ class SlackEmulator(Emulator):
         self.ephemerals.append({"channel": channel, "user": args["user"], "text": args["text"]})
         return {"message_ts": self._next_ts()}
 
-    def api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+    def views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("trigger_id"):
             raise SlackError("invalid_arguments")
         view = _json_arg(args.get("view"))
@@ -208,20 +221,20 @@ class SlackEmulator(Emulator):
         self.views.append(stored)
         return {"view": stored}
 
-    def api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+    def users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).lower()
         user_id = self.users.get(email)
         if user_id is None:
             raise SlackError("users_not_found")
         return {"user": {"id": user_id, "name": email.split("@")[0], "profile": {"email": email}}}
 
-    def api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+    def usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = str(args.get("usergroup", ""))
         if group not in self.usergroups:
             raise SlackError("no_such_subteam")
         return {"users": list(self.usergroups[group])}
 
-    def api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+    def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         limit = int(args.get("limit") or 100)
         with_metadata = str(args.get("include_all_metadata", "0")).lower() in ("1", "true")
@@ -232,7 +245,7 @@ class SlackEmulator(Emulator):
         ]
         return {"messages": messages, "has_more": len(top_level) > limit}
 
-    def api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+    def apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"ws://127.0.0.1:{self.port}/socket-mode"}
 
     # --- Socket Mode ----------------------------------------------------------------------------
