@@ -107,7 +107,8 @@ def cut_escaped(text: str, limit: int, *, more: str = "…") -> str:
         escaped = escape(cut(text, budget, more=more))
         if len(escaped) <= limit:
             return escaped
-        budget -= len(escaped) - limit
+        # Shrink in proportion to the expansion, by at least one character each round.
+        budget = max(min(budget - 1, budget * limit // len(escaped)), 0)
 
 
 def mention(actor: str | None) -> str:
