@@ -9,8 +9,10 @@ a decision is one conditional update, so a double click or a replayed request de
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,30 +74,57 @@ class Interactions:
     def __init__(self, runtime: Runtime, channel: SlackApprovalChannel) -> None:
         self._runtime = runtime
         self._channel = channel
+        self._approvals: OrderedDict[tuple[str, int], asyncio.Task[approvals.Decision | str]]
+        self._approvals = OrderedDict()
 
     # --- buttons --------------------------------------------------------------------------------
 
     async def approve(self, click: Click) -> None:
-        """Approve & send: decide, which starts the one send."""
+        """Approve & send: decide, which starts the one send.
+
+        Clicks on the same draft version share one decision in this process (the first
+        click's), so a burst of duplicates costs no database work; across processes the
+        conditional update in ``approvals.approve`` is what keeps it to one.
+        """
         if not await self._allowed(click, "approve"):
             return
+        key = (click.value.draft_id, click.value.version)
+        decision = self._approvals.get(key)
+        first = decision is None
+        if decision is None:
+            decision = asyncio.ensure_future(self._decide(click))
+            self._approvals[key] = decision
+            while len(self._approvals) > _REMEMBERED_DECISIONS:
+                self._approvals.popitem(last=False)
         try:
-            decision = await approvals.approve(
+            outcome = await asyncio.shield(decision)
+        except Exception:
+            self._approvals.pop(key, None)
+            log.exception("approving %s failed", click.value.draft_id)
+            return
+        if isinstance(outcome, str):
+            self._approvals.pop(key, None)  # refusals depend on the state: look again next time
+            await self._tell(click.channel_id, click.user_id, f"Nothing was sent: {outcome}.")
+            return
+        decider = outcome.draft.decided_by
+        if (first and outcome.changed) or click.replayed or decider == click.actor:
+            return
+        await self._tell(
+            click.channel_id,
+            click.user_id,
+            f"{mention(decider)} already approved this email; it is sent once.",
+        )
+
+    async def _decide(self, click: Click) -> approvals.Decision | str:
+        try:
+            return await approvals.approve(
                 self._runtime,
                 draft_id=click.value.draft_id,
                 actor=click.actor,
                 version=click.value.version,
             )
         except approvals.DecisionRefused as refused:
-            await self._tell(click.channel_id, click.user_id, f"Nothing was sent: {refused}.")
-            return
-        if not decision.changed and not click.replayed:
-            who = mention(decision.draft.decided_by)
-            await self._tell(
-                click.channel_id,
-                click.user_id,
-                f"{who} already approved this email; it is sent once.",
-            )
+            return str(refused)
 
     async def edit(self, click: Click) -> None:
         """Edit: open the modal, prefilled with the version the person saw."""
@@ -138,22 +167,27 @@ class Interactions:
             await self._tell(click.channel_id, click.user_id, f"Not retried: {refused}.")
 
     # --- modals ---------------------------------------------------------------------------------
+    # Each submission is checked before the answer (errors appear inline in the modal) and
+    # applied after it; ``approvals`` checks the draft's state again when applying.
 
-    async def submit_edit(self, ack: Ack, user_id: str, view: dict[str, Any]) -> None:
-        """Validate the Edit modal; errors go back inline, a good edit becomes a new version."""
+    async def check_edit(self, user_id: str, view: dict[str, Any]) -> dict[str, str]:
+        """Inline errors for an Edit submission (empty when it can be saved)."""
         try:
             edited = read_edit_submission(view)
         except (KeyError, ValueError) as error:
             log.warning("unreadable edit submission: %s", error)
-            await ack()
+            return {}
+        return await self._edit_errors(user_id, edited)
+
+    async def apply_edit(self, user_id: str, view: dict[str, Any]) -> None:
+        """Save a valid Edit submission as the draft's next version; the message follows."""
+        try:
+            edited = read_edit_submission(view)
+        except (KeyError, ValueError):
             return
-        errors = await self._edit_errors(user_id, edited)
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
         draft = self._draft(edited.draft_id)
-        assert draft is not None  # _edit_errors checked it
+        if draft is None:
+            return
         try:
             decision = await approvals.edit(
                 self._runtime,
@@ -176,20 +210,20 @@ class Interactions:
         else:
             log.info("%s edited to version %d", edited.draft_id, decision.draft.version)
 
-    async def submit_reject(self, ack: Ack, user_id: str, view: dict[str, Any]) -> None:
+    async def check_reject(self, user_id: str, view: dict[str, Any]) -> dict[str, str]:
+        """Inline errors for a Reject submission: only approvers may reject."""
+        draft_id = _view_draft(view)
+        if draft_id is None or await self._is_approver(user_id):
+            return {}
+        self._audit_refusal(draft_id, f"slack:{user_id}", "reject")
+        return {"reason": _NOT_AN_APPROVER}
+
+    async def apply_reject(self, user_id: str, view: dict[str, Any]) -> None:
         """Reject with the reason given (if any)."""
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            draft_id, channel_id = str(meta["draft"]), str(meta.get("channel", ""))
-        except (KeyError, ValueError) as error:
-            log.warning("unreadable reject submission: %s", error)
-            await ack()
+        draft_id = _view_draft(view)
+        if draft_id is None:
             return
-        if not await self._is_approver(user_id):
-            self._audit_refusal(draft_id, f"slack:{user_id}", "reject")
-            await ack(response_action="errors", errors={"reason": _NOT_AN_APPROVER})
-            return
-        await ack()
+        channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel", ""))
         entry = view.get("state", {}).get("values", {}).get("reason", {}).get("value", {})
         reason = (entry.get("value") or "").strip() or None
         try:
@@ -273,6 +307,7 @@ class Interactions:
 
 
 _NOT_AN_APPROVER = "You are not an approver for follow-up emails."
+_REMEMBERED_DECISIONS = 1024
 
 
 def _cannot_change(draft: FollowUpDraft | None, version: int, verb: str) -> str | None:
@@ -287,6 +322,14 @@ def _cannot_change(draft: FollowUpDraft | None, version: int, verb: str) -> str 
             "the message shows the latest version."
         )
     return None
+
+
+def _view_draft(view: dict[str, Any]) -> str | None:
+    try:
+        return str(json.loads(view.get("private_metadata") or "{}")["draft"])
+    except (KeyError, ValueError):
+        log.warning("ignoring a modal submission we cannot read")
+        return None
 
 
 def _click(body: dict[str, Any], headers: dict[str, Any]) -> Click | None:
@@ -310,37 +353,62 @@ def _click(body: dict[str, Any], headers: dict[str, Any]) -> Click | None:
 def build_bolt_app(
     runtime: Runtime, channel: SlackApprovalChannel, *, signing_secret: str | None
 ) -> AsyncApp:
-    """The Bolt app with our listeners. Without a signing secret it only serves Socket Mode."""
+    """The Bolt app with our listeners. Without a signing secret it only serves Socket Mode.
+
+    Each listener answers Slack at once (with inline errors for a modal) and leaves the work
+    to a task of its own. With ``process_before_response`` Bolt returns the answer as soon as
+    the listener returns, instead of polling for the ack every 10 ms; the task is ours rather
+    than a Bolt "lazy" listener, which would deep-copy the whole request first.
+    """
     app = AsyncApp(
         client=channel.client,
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
+        process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
     interactions = Interactions(runtime, channel)
+    running: set[asyncio.Future[Any]] = set()
+
+    def keep(task: asyncio.Future[Any]) -> None:
+        # The event loop keeps only weak references to tasks: hold them until they finish.
+        running.add(task)
+        task.add_done_callback(running.discard)
 
     def on_click(work: Callable[[Click], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         async def listener(ack: Ack, body: dict[str, Any], request: Any) -> None:
-            await ack()  # first: Slack shows an error if the answer takes over 3 seconds
+            await ack()
             click = _click(body, request.headers)
             if click is not None:
-                await work(click)
+                keep(asyncio.ensure_future(work(click)))
 
         return listener
 
-    app.action(APPROVE)(on_click(interactions.approve))
-    app.action(EDIT)(on_click(interactions.edit))
-    app.action(REJECT)(on_click(interactions.reject))
-    app.action(RETRY)(on_click(interactions.retry))
+    for action_id, work in (
+        (APPROVE, interactions.approve),
+        (EDIT, interactions.edit),
+        (REJECT, interactions.reject),
+        (RETRY, interactions.retry),
+    ):
+        app.action(action_id)(on_click(work))
 
-    async def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await interactions.submit_edit(ack, str(body["user"]["id"]), view)
+    def on_submit(
+        check: Callable[[str, dict[str, Any]], Awaitable[dict[str, str]]],
+        apply: Callable[[str, dict[str, Any]], Awaitable[None]],
+    ) -> Callable[..., Awaitable[None]]:
+        async def answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            user_id = str(body["user"]["id"])
+            errors = await check(user_id, view)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+            await ack()
+            keep(asyncio.ensure_future(apply(user_id, view)))
 
-    async def on_reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await interactions.submit_reject(ack, str(body["user"]["id"]), view)
+        return answer
 
-    app.view(EDIT_VIEW)(on_edit_submitted)
-    app.view(REJECT_VIEW)(on_reject_submitted)
+    app.view(EDIT_VIEW)(on_submit(interactions.check_edit, interactions.apply_edit))
+    app.view(REJECT_VIEW)(on_submit(interactions.check_reject, interactions.apply_reject))
     return app
 
 
