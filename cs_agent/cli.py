@@ -293,6 +293,12 @@ def serve(
         missing = slack_missing(settings)
         if missing:
             raise CliError(f"--socket-mode: {missing}", code=2)
+    # One access line a request: plain text, not Rich, which costs milliseconds a line on the
+    # event loop that also has to answer Slack within 3 seconds.
+    access = logging.getLogger("uvicorn.access")
+    plain = logging.StreamHandler(sys.stderr)
+    plain.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    access.handlers, access.propagate = [plain], False
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 

@@ -90,7 +90,6 @@ class Interactions:
             return
         key = (click.value.draft_id, click.value.version)
         decision = self._approvals.get(key)
-        first = decision is None
         if decision is None:
             decision = asyncio.ensure_future(self._decide(click))
             self._approvals[key] = decision
@@ -106,14 +105,7 @@ class Interactions:
             self._approvals.pop(key, None)  # refusals depend on the state: look again next time
             await self._tell(click.channel_id, click.user_id, f"Nothing was sent: {outcome}.")
             return
-        decider = outcome.draft.decided_by
-        if (first and outcome.changed) or click.replayed or decider == click.actor:
-            return
-        await self._tell(
-            click.channel_id,
-            click.user_id,
-            f"{mention(decider)} already approved this email; it is sent once.",
-        )
+        # A duplicate click needs no answer of its own: the message already shows who approved.
 
     async def _decide(self, click: Click) -> approvals.Decision | str:
         try:
