@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cs-agent process examples/acme-renewal.vtt --metadata examples/acme-renewal.meta.json
+	CS_AGENT_COMPANY_NAME="$${CS_AGENT_COMPANY_NAME:-Brightwave}" \
+		$(BIN)/cs-agent process examples/acme-renewal.vtt --metadata examples/acme-renewal.meta.json
 
 test: $(STAMP)
 	$(BIN)/ruff check .

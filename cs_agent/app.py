@@ -15,8 +15,14 @@ from cs_agent.runtime import Runtime
 from integrations.slack_app import slack_endpoint
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
-    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding)."""
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, run_workflows: bool = True
+) -> FastAPI:
+    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding).
+
+    ``run_workflows=False`` makes an API-only process: it accepts calls and enqueues their
+    workflows, and ``cs-agent worker`` processes run them.
+    """
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)
     slack = slack_endpoint(rt)  # None unless approvals go to Slack
@@ -24,7 +30,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owns_runtime:
-            await rt.start()
+            await rt.start(run_workflows=run_workflows)
         if slack is not None:
             await slack.start()
         try:

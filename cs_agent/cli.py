@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from cs_agent.config import Settings
+from cs_agent.config import ConfigurationError, Settings
 from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.transcripts import TranscriptError, format_for_filename, parse_transcript
 
@@ -37,6 +37,8 @@ app = typer.Typer(
 )
 drafts_app = typer.Typer(help="Follow-up drafts waiting for a decision.", no_args_is_help=True)
 app.add_typer(drafts_app, name="drafts")
+auth_app = typer.Typer(help="Let cs-agent act for you in an outside service.", no_args_is_help=True)
+app.add_typer(auth_app, name="auth")
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
@@ -271,6 +273,14 @@ def _json_result(view: Any) -> dict[str, Any]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workflows: Annotated[
+        bool | None,
+        typer.Option(
+            "--workflows/--api-only",
+            help="Also run workflows in this process. Default: yes on SQLite, no on PostgreSQL "
+            "(run `cs-agent worker` processes there).",
+        ),
+    ] = None,
     socket_mode: Annotated[
         bool,
         typer.Option(
@@ -299,7 +309,10 @@ def serve(
     plain = logging.StreamHandler(sys.stderr)
     plain.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     access.handlers, access.propagate = [plain], False
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    run_workflows = (not settings.is_postgres) if workflows is None else workflows
+    uvicorn.run(
+        create_app(settings, run_workflows=run_workflows), host=host, port=port, log_config=None
+    )
 
 
 @app.command()
@@ -496,6 +509,72 @@ def drafts_reject(
     out.print(f"Rejected {decision.draft.id}; nothing will be sent.")
 
 
+# --- auth ---------------------------------------------------------------------------------------
+
+
+@auth_app.command("gmail")
+def auth_gmail(
+    client_secret: Annotated[
+        Path, typer.Argument(help="The OAuth client (Desktop app) JSON from Google Cloud console.")
+    ],
+    token_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the token. Default: CS_AGENT_GMAIL_CREDENTIALS if set, "
+            "else gmail-token.json in the data directory.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing token file.")] = False,
+    port: Annotated[
+        int, typer.Option(help="Local port for Google's redirect (0: any free port).")
+    ] = 0,
+    browser: Annotated[
+        bool, typer.Option(help="Open the sign-in page in a browser on this machine.")
+    ] = True,
+) -> None:
+    """Sign in with Google and save a token cs-agent sends follow-ups with (gmail.send and
+    gmail.readonly only)."""
+    _setup_logging(False)
+    settings = _settings()
+    target = token_out or settings.gmail_credentials or settings.data_dir / "gmail-token.json"
+    if target.exists() and not force:
+        raise CliError(f"{target} already exists; pass --force to replace it, or --out elsewhere")
+    from integrations.gmail_auth import run_installed_app_flow, write_token_file
+
+    try:
+        credentials = run_installed_app_flow(client_secret, port=port, open_browser=browser)
+    except ConfigurationError:
+        raise
+    except Exception as error:  # the flow raises oauthlib, wsgiref and socket errors alike
+        raise CliError(
+            f"Google sign-in did not complete: {type(error).__name__}: {error}"
+        ) from None
+    address = _run(lambda: _gmail_account(settings, credentials, target))
+    write_token_file(credentials, target, account=address, force=force)
+    out.print(f"Signed in as [bold]{address}[/bold]; token written to {target} (owner-only).")
+    out.print("Send follow-ups with it by setting:", highlight=False)
+    out.print(f"  CS_AGENT_GMAIL_CREDENTIALS={target}", highlight=False, soft_wrap=True)
+    out.print(f"  CS_AGENT_GMAIL_SENDER={address}", highlight=False, soft_wrap=True)
+
+
+async def _gmail_account(settings: Settings, credentials: Any, path: Path) -> str:
+    from integrations.errors import ExternalError
+    from integrations.gmail import GmailMailer, build_gmail_service
+    from integrations.gmail_auth import GmailIdentity
+
+    identity = GmailIdentity(
+        credentials=credentials, kind="authorized_user", path=path, sender="this account"
+    )
+    service = build_gmail_service(
+        credentials, api_url=settings.gmail_api_url, timeout=settings.gmail_timeout_seconds
+    )
+    try:
+        return await GmailMailer(service, identity=identity).account_address()
+    except ExternalError as error:
+        raise CliError(f"signed in, but reading the Gmail profile failed: {error}") from None
+
+
 def main() -> None:
     """Console entry point: run the app, turning expected errors into one line."""
     debug = "--debug" in sys.argv
@@ -508,3 +587,8 @@ def main() -> None:
             raise
         err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise SystemExit(error.code) from None
+    except ConfigurationError as error:
+        if debug:
+            raise
+        err.print(f"[red]configuration error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None

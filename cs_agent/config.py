@@ -21,6 +21,10 @@ def default_data_dir() -> Path:
     return Path(base).expanduser() / "cs-agent"
 
 
+class ConfigurationError(ValueError):
+    """A setting is missing or wrong. The message names the variable and says what to do."""
+
+
 def _split_csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -91,8 +95,21 @@ class Settings(BaseSettings):
 
     # --- Gmail -------------------------------------------------------------------------------
     gmail_credentials: Path | None = None
+    """A service-account key (domain-wide delegation) or an OAuth token file from
+    ``cs-agent auth gmail``; setting it switches sending to Gmail."""
     gmail_sender: str | None = None
+    """The mailbox follow-ups are sent from (the user a service account impersonates)."""
     gmail_api_url: str = "https://gmail.googleapis.com/"
+    gmail_timeout_seconds: float = 30.0
+    google_token_url: str | None = None
+    """Google's OAuth token endpoint, replaced (for a proxy or a test); default: Google's."""
+
+    # --- SMTP (for mail systems other than Google Workspace) -------------------------------
+    smtp_url: SecretStr | None = None
+    """``smtp://user:password@host:587`` (STARTTLS) or ``smtps://user:password@host:465``."""
+    smtp_ca_file: Path | None = None
+    """Extra CA certificates (PEM) to trust for the SMTP server's TLS certificate."""
+    smtp_timeout_seconds: float = 30.0
 
     # --- Zoom and intake ---------------------------------------------------------------------
     zoom_api_url: str = "https://api.zoom.us/v2/"
@@ -104,6 +121,9 @@ class Settings(BaseSettings):
     # --- workers -----------------------------------------------------------------------------
     worker_concurrency: int = 4
     """How many calls one process analyses at once."""
+    worker_heartbeat_seconds: float = 5.0
+    worker_timeout_seconds: float = 30.0
+    """A worker silent this long is taken for dead; the others resume its workflows."""
 
     @field_validator("slack_approvers", mode="before")
     @classmethod

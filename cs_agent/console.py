@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -123,7 +122,7 @@ def render_draft(console: Console, draft: DraftView) -> None:
     header.append(draft.subject)
     console.print(
         Panel(
-            Group(header, Text(""), Markdown(draft.body)),
+            Group(header, Text(""), Text(draft.body)),
             title=f"Follow-up email · draft {draft.id} v{draft.version} · {draft.status}",
             box=box.ROUNDED,
         )

@@ -287,6 +287,9 @@ class OutgoingEmail(BaseModel):
     body: str
     """Markdown."""
     thread_id: str | None = None
+    """The provider's conversation to reply in (a Gmail thread id), when known."""
+    thread_subject: str | None = None
+    """A subject to find that conversation by, when its id is not known."""
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
 

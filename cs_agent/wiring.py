@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
 from cs_agent import workflows
-from cs_agent.config import Settings
+from cs_agent.config import ConfigurationError, Settings
 from cs_agent.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
 from cs_agent.rules import RulesAnalyzer
 from integrations.local import LocalApprovalChannel, LocalTaskTracker, OutboxMailer
@@ -39,7 +39,7 @@ def build_adapters(settings: Settings, engine: Engine) -> Adapters:
     analyzer, analyzer_choice = choose_analyzer(settings)
     tracker, tracker_choice = choose_tracker(settings, engine)
     approvals, approvals_choice = choose_approvals(settings, engine)
-    mailer, mailer_choice = choose_mailer(settings)
+    mailer, mailer_choice = choose_mailer(settings, engine)
     return Adapters(
         analyzer=analyzer,
         tracker=tracker,
@@ -117,12 +117,60 @@ def slack_missing(settings: Settings) -> str | None:
     return None
 
 
-def choose_mailer(settings: Settings) -> tuple[Mailer, AdapterChoice]:
-    """Gmail when credentials are set, else the .eml outbox."""
+def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterChoice]:
+    """Gmail when its credentials are set, else SMTP when its URL is set, else the .eml outbox.
+
+    Configured-but-broken credentials raise ``ConfigurationError`` rather than falling back:
+    a follow-up silently written to a local folder instead of sent would be worse than a
+    process that refuses to start.
+    """
+    # The Google client and smtplib are imported only when configured: they cost start-up time.
+    if settings.gmail_credentials is not None:
+        from integrations.gmail import GmailMailer, build_gmail_service
+        from integrations.gmail_auth import load_credentials
+
+        sender = settings.gmail_sender
+        if not sender:
+            raise ConfigurationError(
+                "CS_AGENT_GMAIL_SENDER is not set: name the mailbox follow-ups are sent from "
+                "(the user a service account acts as, or the account of the token file)"
+            )
+        identity = load_credentials(
+            settings.gmail_credentials, sender=sender, token_url=settings.google_token_url
+        )
+        service = build_gmail_service(
+            identity.credentials,
+            api_url=settings.gmail_api_url,
+            timeout=settings.gmail_timeout_seconds,
+        )
+        return GmailMailer(service, identity=identity), AdapterChoice(
+            port="mailer", adapter="gmail", reason=f"Gmail API as {sender}: {identity.describe()}"
+        )
+    if settings.smtp_url is not None:
+        from integrations.smtp import SmtpMailer, SmtpServer, tls_context
+
+        server = SmtpServer.from_url(settings.smtp_url.get_secret_value())
+        ca_file = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+        try:
+            context = tls_context(ca_file)
+        except OSError as error:
+            raise ConfigurationError(f"CS_AGENT_SMTP_CA_FILE={ca_file}: {error}") from None
+        mailer = SmtpMailer(
+            server,
+            engine=engine,
+            sender=settings.sender_email,
+            tls_context=context,
+            timeout=settings.smtp_timeout_seconds,
+        )
+        return mailer, AdapterChoice(
+            port="mailer",
+            adapter="smtp",
+            reason=f"SMTP via {server.describe()} as {settings.sender_email}",
+        )
     return OutboxMailer(settings.outbox_dir), AdapterChoice(
         port="mailer",
         adapter="outbox",
-        reason=f"no Gmail credentials: emails are written to {settings.outbox_dir}",
+        reason=f"no Gmail credentials or SMTP URL: emails are written to {settings.outbox_dir}",
         local=True,
     )
 

@@ -293,25 +293,40 @@ class SendResult(BaseModel):
 
 @DBOS.workflow(name="send_followup")
 async def send_followup(draft_id: str, version: int) -> SendResult:
-    """Send one approved version of a draft, exactly once."""
+    """Send one approved version of a draft, exactly once.
+
+    Any failure marks the draft failed with the reason (it stays editable, and an edited
+    version can be approved again) and tells the approval channel; nothing is lost.
+    """
     email = await claim_draft(draft_id, version)
     if email is None:
         return await current_draft_result(draft_id, version)
+    earlier_ids = [
+        message_id_for(draft_id=draft_id, version=earlier, sender=email.sender)
+        for earlier in range(1, version)
+    ]
     try:
-        sent = await deliver_email(email)
-    except ExternalError as error:
-        reason = str(error)
+        sent = await deliver_email(email, earlier_ids)
+    except Exception as error:
+        reason = _describe_failure(error)
         await mark_send_failed(draft_id, version, reason)
         return SendResult(
             draft_id=draft_id, version=version, status=DraftStatus.FAILED, detail=reason
         )
-    await mark_sent(draft_id, version, sent)
+    detail = None
+    if sent.message_id != email.message_id:
+        detail = (
+            f"an earlier version of this draft had already been sent as {sent.message_id}; "
+            f"version {version} was not sent"
+        )
+    await mark_sent(draft_id, version, sent, detail)
     return SendResult(
         draft_id=draft_id,
         version=version,
         status=DraftStatus.SENT,
         message_id=sent.message_id,
         location=sent.location,
+        detail=detail,
     )
 
 
@@ -353,24 +368,36 @@ def outgoing_email(rt: Runtime, row: DraftRow, metadata: CallMetadata) -> Outgoi
         subject=row.subject,
         body=row.body,
         thread_id=metadata.gmail_thread_id,
+        thread_subject=metadata.gmail_thread_subject,
     )
 
 
 @DBOS.step(name="deliver_email")
-async def deliver_email(email: OutgoingEmail) -> SentEmail:
-    """Send the email, unless an earlier attempt already did (looked up by its Message-ID)."""
+async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) -> SentEmail:
+    """Send the email, unless it, or an earlier version of the same draft, was already sent.
+
+    The look-up runs before every attempt, not only the first: an attempt that timed out may
+    have reached the provider, and the next one must find it instead of sending again. The
+    earlier versions are looked up too, because a version marked failed after an unknown
+    outcome may in fact have gone out before the draft was edited and approved again.
+    """
     mailer = current_runtime().adapters.mailer
-    earlier = await with_retries(
-        lambda: mailer.find_sent(email.message_id), what=f"looking up {email.message_id}"
-    )
-    if earlier is not None:
-        log.info("%s was already sent; not sending again", email.message_id)
-        return earlier
-    return await with_retries(lambda: mailer.send(email), what=f"sending {email.message_id}")
+
+    async def attempt() -> SentEmail:
+        for message_id in [email.message_id, *earlier_message_ids]:
+            earlier = await mailer.find_sent(message_id)
+            if earlier is not None:
+                log.info("%s was already sent; not sending again", message_id)
+                return earlier
+        return await mailer.send(email)
+
+    return await with_retries(attempt, what=f"sending {email.message_id}")
 
 
 @DBOS.step(name="mark_sent")
-async def mark_sent(draft_id: str, version: int, sent: SentEmail) -> None:
+async def mark_sent(
+    draft_id: str, version: int, sent: SentEmail, detail: str | None = None
+) -> None:
     """sending → sent; record the ids; tell the approval channel."""
     rt = current_runtime()
     with session_scope(rt.engine) as session:
@@ -399,10 +426,13 @@ async def mark_sent(draft_id: str, version: int, sent: SentEmail) -> None:
                 "message_id": sent.message_id,
                 "provider_message_id": sent.provider_message_id,
                 "location": sent.location,
+                **({"note": detail} if detail else {}),
             },
         )
         draft = repo.draft_from_row(row)
-    await _announce(rt, draft, ApprovalOutcome(status="sent", location=sent.location))
+    await _announce(
+        rt, draft, ApprovalOutcome(status="sent", location=sent.location, detail=detail)
+    )
 
 
 @DBOS.step(name="mark_send_failed")
