@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SYSTEM = "slack"
+_LOCK_STRIPES = 64
 _AUTH_ERRORS = frozenset(
     {
         "invalid_auth",
@@ -100,7 +103,8 @@ class SlackApprovalChannel:
         self._identity: dict[str, Any] | None = None
         self._emails: dict[str, str | None] = {}
         self._group: tuple[float, frozenset[str]] | None = None
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[asyncio.Lock]]
+        self._locks = weakref.WeakKeyDictionary()
 
     @property
     def client(self) -> AsyncWebClient:
@@ -168,8 +172,7 @@ class SlackApprovalChannel:
         channel_id, ts = ref["slack_channel"], ref["ts"]
         # One redraw at a time per draft, each from a fresh read: a slow "approved" redraw can
         # never land after (and hide) the "sent" one.
-        lock = self._locks.setdefault(draft.id, asyncio.Lock())
-        async with lock:
+        async with self._lock_for(draft.id):
             request = self._load_request(draft.id)
             text, blocks = self._render(request, ref.get("owner"))
             await self._api(
@@ -178,8 +181,6 @@ class SlackApprovalChannel:
                     channel=channel_id, ts=ts, text=text, blocks=blocks
                 ),
             )
-        if not lock.locked():
-            self._locks.pop(draft.id, None)
         if outcome.status == DraftStatus.FAILED.value:
             reason = outcome.detail or request.draft.failure_reason or "unknown error"
             reply_text, reply_blocks = failure_reply(request.draft, reason)
@@ -285,6 +286,14 @@ class SlackApprovalChannel:
         return results
 
     # --- internals ------------------------------------------------------------------------------
+
+    def _lock_for(self, draft_id: str) -> asyncio.Lock:
+        # A fixed set of locks per event loop, picked by the draft id: bounded memory, and an
+        # asyncio lock is never shared between loops.
+        locks = self._locks.setdefault(
+            asyncio.get_running_loop(), [asyncio.Lock() for _ in range(_LOCK_STRIPES)]
+        )
+        return locks[zlib.crc32(draft_id.encode()) % _LOCK_STRIPES]
 
     def _render(
         self, request: ApprovalRequest, owner: str | None
