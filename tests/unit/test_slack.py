@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from pydantic import ValidationError
@@ -334,3 +335,31 @@ def test_slack_is_chosen_only_when_it_can_verify_clicks(
         engine.dispose()
     assert channel.name == choice.adapter == adapter_name
     assert reason in choice.reason
+
+
+async def test_a_mapped_customer_goes_to_its_own_channel_and_mentions_its_owner() -> None:
+    with SlackEmulator(
+        channels=("C0APPROVALS", "C0ACME"), users={"owner@ours.example": "U0OWNER"}
+    ) as emulator:
+        slack = cast(SlackEmulator, emulator)
+        channel = adapter(
+            slack,
+            customer_channels={"acme.example": "C0ACME"},
+            account_owners={"acme & sons": "owner@ours.example"},
+        )
+        ref = await channel.request_approval(a_request())
+        assert ref["slack_channel"] == "C0ACME" and ref["owner"] == "U0OWNER"
+        (message,) = slack.top_level("C0ACME")
+        assert "Account owner: <@U0OWNER>" in json.dumps(message["blocks"])
+        assert slack.top_level("C0APPROVALS") == []
+
+
+async def test_no_channel_for_a_customer_is_a_clear_error(slack: SlackEmulator) -> None:
+    channel = SlackApprovalChannel(
+        AsyncWebClient(token=slack.bot_token, base_url=slack.api_url),
+        config=SlackConfig(),
+        load_request=lambda draft_id: a_request(),
+    )
+    with pytest.raises(RejectedInput, match="CS_AGENT_SLACK_CHANNEL"):
+        await channel.request_approval(a_request())
+    assert slack.requests_to("/api/chat.postMessage") == []
