@@ -265,7 +265,11 @@ class SlackApprovalChannel:
                 results.append(
                     result(False, f"missing scope {scope} ({why})", "add it and reinstall")
                 )
-        if not (self._config.default_channel or self._config.customer_channels):
+        mapped = len(self._config.customer_channels)
+        if self._config.default_channel or mapped:
+            where = self._config.default_channel or "no default channel"
+            results.append(result(True, f"requests go to {where}; {mapped} customers mapped"))
+        else:
             results.append(
                 result(False, "no channel configured", "set CS_AGENT_SLACK_CHANNEL to a channel ID")
             )
