@@ -456,28 +456,33 @@ async def test_socket_mode_receives_clicks_without_a_public_url(
 
 def test_payload_shapes_match_slacks(slack: SlackEmulator) -> None:
     """The payloads the tests post have every field of the real ones the listeners read."""
-    real = json.loads((SLACK_FIXTURES / "block_actions.bolt-python-test.json").read_text())
-    ours = slack.click(
-        {
-            "ts": "1.2",
-            "blocks": [
-                {
-                    "type": "actions",
-                    "elements": [
-                        {
-                            "type": "button",
-                            "action_id": "a",
-                            "text": {"type": "plain_text", "text": "x"},
-                            "value": "v",
-                        }
-                    ],
-                }
-            ],
-        },
-        "a",
-        user="W111",
-        channel="C111",
-    )
-    assert set(real) <= set(ours)
-    assert set(real["actions"][0]) <= set(ours["actions"][0])
-    assert set(real["container"]) <= set(ours["container"])
+    message = {
+        "ts": "1.2",
+        "blocks": [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "a",
+                        "text": {"type": "plain_text", "text": "x"},
+                        "value": "v",
+                    }
+                ],
+            }
+        ],
+    }
+    real_click = json.loads((SLACK_FIXTURES / "block_actions.bolt-python-test.json").read_text())
+    click = slack.click(message, "a", user="W111", channel="C111")
+    assert set(real_click) <= set(click)
+    assert set(real_click["actions"][0]) <= set(click["actions"][0])
+    assert set(real_click["container"]) <= set(click["container"])
+
+    real_submit = json.loads((SLACK_FIXTURES / "view_submission.bolt-python-test.json").read_text())
+    view = {**real_submit["view"], "blocks": real_submit["view"]["blocks"]}
+    submit = slack.submit(view, {"hspI": "changed"}, user="W111")
+    assert set(real_submit) <= set(submit)
+    assert set(real_submit["view"]) <= set(submit["view"])
+    assert submit["view"]["state"]["values"] == {
+        "hspI": {"maBWU": {"type": "plain_text_input", "value": "changed"}}
+    }
