@@ -31,6 +31,8 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/linear.py
+	$(BIN)/python bench/agent_tokens.py
 	$(BIN)/python bench/slack_ack.py
 
 clean:

@@ -48,12 +48,28 @@ class Settings(BaseSettings):
 
     # --- the analyzer ------------------------------------------------------------------------
     analyzer: Literal["auto", "claude", "rules"] = "auto"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     anthropic_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CS_AGENT_ANTHROPIC_API_KEY"),
     )
+    anthropic_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "CS_AGENT_ANTHROPIC_BASE_URL"),
+    )
+    """The model API's base URL (a gateway or proxy); the real API when unset."""
+    claude_cli: Path | None = None
+    """The ``claude`` executable; the one bundled with claude-agent-sdk when unset."""
     max_turns: int = 12
+    """Model turns one analysis (one window) may take before it is stopped."""
+    thinking_tokens: int = 0
+    """Extended-thinking budget per model turn; 0 turns thinking off (cheaper, faster)."""
+    model_max_retries: int = 2
+    """How often the CLI retries one failed model request (429, 5xx) before giving up."""
+    analysis_attempts: int = 3
+    """Whole analyses the workflow tries when the model API stays rate-limited or down."""
+    analysis_retry_delay: float = 10.0
+    """Seconds before the second analysis attempt; doubles for each further attempt."""
     window_chars: int = 120_000
     """Transcripts longer than this (in compact form) are analysed in overlapping windows."""
     window_overlap_chars: int = 4_000
@@ -69,9 +85,15 @@ class Settings(BaseSettings):
 
     # --- Linear ------------------------------------------------------------------------------
     linear_api_key: SecretStr | None = None
+    """A personal API key (sent as ``Authorization: <key>``)."""
+    linear_oauth_token: SecretStr | None = None
+    """An OAuth access token (sent as ``Authorization: Bearer <token>``); wins over the key."""
     linear_api_url: str = "https://api.linear.app/graphql"
     linear_team: str | None = None
+    """The key of the team issues are filed in (``CS``); may be left out if there is one team."""
     linear_label: str = "customer-follow-up"
+    """The label every filed issue gets; created in the team if it does not exist."""
+    linear_timeout_seconds: float = 15.0
     linear_assignees: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Owner name → Linear user email, for owners whose email is not in the call metadata."""
 

@@ -194,6 +194,8 @@ class Usage(BaseModel):
     cache_creation_tokens: int = 0
     cost_usd: float = 0.0
     turns: int = 0
+    requests: int = 0
+    """Round trips to the model API (each one resends the conversation so far)."""
     duration_ms: int = 0
 
 

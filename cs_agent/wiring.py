@@ -8,12 +8,14 @@ One function a port, so adding an integration touches one place.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
 from cs_agent import workflows
+from cs_agent.agent import ClaudeAnalyzer, model_credentials
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
 from cs_agent.rules import RulesAnalyzer
@@ -51,18 +53,58 @@ def build_adapters(settings: Settings, engine: Engine) -> Adapters:
 
 def choose_analyzer(settings: Settings) -> tuple[Analyzer, AdapterChoice]:
     """The Claude agent when model credentials exist (or it is forced), else the offline rules."""
+    credential = model_credentials(settings, os.environ)
+    if settings.analyzer == "claude" or (settings.analyzer == "auto" and credential):
+        why = f"{credential} is set" if credential else "CS_AGENT_ANALYZER=claude"
+        return ClaudeAnalyzer(settings), AdapterChoice(
+            port="analyzer",
+            adapter="claude",
+            reason=f"{why}: the Claude agent, model {settings.model}",
+        )
     rules = RulesAnalyzer(company_name=settings.company_name, sender_name=settings.sender_name)
+    forced = settings.analyzer == "rules"
     return rules, AdapterChoice(
         port="analyzer",
         adapter="offline-rules",
         reason="OFFLINE ANALYZER: cue-phrase rules, not a model. "
-        "Set ANTHROPIC_API_KEY to use the Claude agent.",
+        + (
+            "CS_AGENT_ANALYZER=rules is set."
+            if forced
+            else "Set ANTHROPIC_API_KEY to use the Claude agent."
+        ),
         local=True,
     )
 
 
 def choose_tracker(settings: Settings, engine: Engine) -> tuple[TaskTracker, AdapterChoice]:
-    """Linear when a key is set, else the local task list."""
+    """Linear when an API key or OAuth token is set, else the local task list."""
+    oauth_token = (
+        settings.linear_oauth_token.get_secret_value() if settings.linear_oauth_token else None
+    )
+    api_key = settings.linear_api_key.get_secret_value() if settings.linear_api_key else None
+    if oauth_token or api_key:
+        # Imported here: gql and aiohttp load only when Linear is configured.
+        from integrations.linear import LinearTaskTracker
+        from integrations.linear_client import LinearClient, authorization
+
+        client = LinearClient(
+            url=settings.linear_api_url,
+            authorization=authorization(api_key=api_key, oauth_token=oauth_token),
+            timeout=settings.linear_timeout_seconds,
+        )
+        tracker = LinearTaskTracker(
+            client,
+            team_key=settings.linear_team,
+            label=settings.linear_label,
+            assignees=settings.linear_assignees,
+        )
+        credential = "CS_AGENT_LINEAR_OAUTH_TOKEN" if oauth_token else "CS_AGENT_LINEAR_API_KEY"
+        team = settings.linear_team or "the key's only team"
+        return tracker, AdapterChoice(
+            port="tracker",
+            adapter="linear",
+            reason=f"{credential} is set: action items become Linear issues in {team}",
+        )
     return LocalTaskTracker(engine, public_url=settings.public_url), AdapterChoice(
         port="tracker",
         adapter="local",

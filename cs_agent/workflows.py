@@ -35,12 +35,13 @@ from cs_agent.domain import (
 )
 from cs_agent.ports import ApprovalOutcome, CallContext
 from integrations.email_message import message_id_for
-from integrations.errors import ExternalError, with_retries
+from integrations.errors import ExternalError, RetryPolicy, with_retries
 from storage import repo
 from storage.db import session_scope
 from storage.models import CallRow, DraftRow, utcnow
 
 if TYPE_CHECKING:
+    from cs_agent.config import Settings
     from cs_agent.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,21 @@ async def analyze_call(call_id: str) -> list[str]:
         transcript = Transcript.model_validate(call.transcript)
         metadata = CallMetadata.model_validate(call.call_metadata)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
-    analysis: CallAnalysis = await rt.adapters.analyzer.analyze(
-        transcript, metadata, tracker=rt.adapters.tracker
-    )
+    analyzer = rt.adapters.analyzer
+    policy = analysis_retry_policy(rt.settings)
+    try:
+        analysis: CallAnalysis = await with_retries(
+            lambda: analyzer.analyze(transcript, metadata, tracker=rt.adapters.tracker),
+            what=f"analysing call {call_id}",
+            policy=policy,
+        )
+    except ExternalError as error:
+        if not error.transient:
+            raise
+        raise WorkflowFailure(
+            f"{error}; gave up after {policy.attempts} attempt(s). Nothing was filed; "
+            "retry the call when the model API is back."
+        ) from None
     item_ids = [
         item_id_for(call_id, position, item.title)
         for position, item in enumerate(analysis.action_items)
@@ -166,6 +179,15 @@ async def analyze_call(call_id: str) -> list[str]:
             },
         )
     return item_ids
+
+
+def analysis_retry_policy(settings: Settings) -> RetryPolicy:
+    """How often a whole analysis is tried when the model API is rate-limited or down."""
+    return RetryPolicy(
+        attempts=max(1, settings.analysis_attempts),
+        initial_delay=settings.analysis_retry_delay,
+        max_delay=max(settings.analysis_retry_delay, 300.0),
+    )
 
 
 @DBOS.step(name="file_action_item")

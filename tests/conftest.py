@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
 
+from .emulators.linear import API_KEY as LINEAR_API_KEY
+from .emulators.linear import LinearEmulator, seed
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
 CLOSED_PORT_URL = "http://127.0.0.1:9"
+LINEAR_PEOPLE = [("Dana Reyes", "dana@ours.example"), ("Sam Ortiz", "sam@ours.example")]
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +37,11 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("CS_AGENT_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ANTHROPIC_BASE_URL", CLOSED_PORT_URL)
     monkeypatch.setenv("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+    # The claude CLI keeps its state here instead of the developer's ~/.claude, and a model
+    # request that fails is not retried, so a test that reaches for a model fails at once.
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
+    monkeypatch.setenv("CS_AGENT_MODEL_MAX_RETRIES", "0")
+    monkeypatch.setenv("CS_AGENT_ANALYSIS_ATTEMPTS", "1")
     monkeypatch.chdir(tmp_path)  # so no developer .env is read
     return data_dir
 
@@ -79,3 +89,38 @@ def pg_url() -> Iterator[str]:
     finally:
         with _pg_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- Linear ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def linear_server() -> Iterator[LinearEmulator]:
+    """One Linear emulator for the whole run (it builds Linear's schema once)."""
+    emulator = LinearEmulator().start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def linear_emulator(linear_server: LinearEmulator) -> LinearEmulator:
+    """The Linear emulator, emptied, with team CS and two of our people as members."""
+    linear_server.reset()
+    seed(linear_server, team="CS", people=LINEAR_PEOPLE)
+    return linear_server
+
+
+@pytest.fixture
+def linear_settings(settings: Settings, linear_emulator: LinearEmulator) -> Settings:
+    """Settings that switch the tracker port to Linear, pointed at the emulator."""
+    return settings.model_copy(
+        update={
+            "linear_api_key": SecretStr(LINEAR_API_KEY),
+            "linear_api_url": linear_emulator.graphql_url,
+            "linear_team": "CS",
+            "linear_assignees": {"Sam": "sam@ours.example"},
+            "linear_timeout_seconds": 5.0,
+        }
+    )
