@@ -59,8 +59,6 @@ class Click:
     channel_id: str
     trigger_id: str
     value: ButtonValue
-    replayed: bool
-    """Slack's own retry of a request it thinks we did not answer (``X-Slack-Retry-Num``)."""
 
     @property
     def actor(self) -> str:
@@ -84,7 +82,8 @@ class Interactions:
 
         Clicks on the same draft version share one decision in this process (the first
         click's), so a burst of duplicates costs no database work; across processes the
-        conditional update in ``approvals.approve`` is what keeps it to one.
+        conditional update in ``approvals.approve`` is what keeps it to one. A duplicate gets
+        no answer of its own: the message already shows who approved.
         """
         if not await self._allowed(click, "approve"):
             return
@@ -104,8 +103,6 @@ class Interactions:
         if isinstance(outcome, str):
             self._approvals.pop(key, None)  # refusals depend on the state: look again next time
             await self._tell(click.channel_id, click.user_id, f"Nothing was sent: {outcome}.")
-            return
-        # A duplicate click needs no answer of its own: the message already shows who approved.
 
     async def _decide(self, click: Click) -> approvals.Decision | str:
         try:
@@ -324,7 +321,7 @@ def _view_draft(view: dict[str, Any]) -> str | None:
         return None
 
 
-def _click(body: dict[str, Any], headers: dict[str, Any]) -> Click | None:
+def _click(body: dict[str, Any]) -> Click | None:
     try:
         action = body["actions"][0]
         value = ButtonValue.decode(str(action.get("value", "")))
@@ -338,7 +335,6 @@ def _click(body: dict[str, Any], headers: dict[str, Any]) -> Click | None:
         channel_id=str(channel_id),
         trigger_id=str(body.get("trigger_id", "")),
         value=value,
-        replayed=bool(headers.get("x-slack-retry-num")),
     )
 
 
@@ -368,9 +364,9 @@ def build_bolt_app(
         task.add_done_callback(running.discard)
 
     def on_click(work: Callable[[Click], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        async def listener(ack: Ack, body: dict[str, Any], request: Any) -> None:
+        async def listener(ack: Ack, body: dict[str, Any]) -> None:
             await ack()
-            click = _click(body, request.headers)
+            click = _click(body)
             if click is not None:
                 keep(asyncio.ensure_future(work(click)))
 
