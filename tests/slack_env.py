@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -13,7 +14,16 @@ import httpx
 
 from cs_agent import workflows
 from cs_agent.config import Settings
-from cs_agent.domain import CallMetadata
+from cs_agent.domain import (
+    ActionItem,
+    ApprovalRequest,
+    CallMetadata,
+    CallSummary,
+    Customer,
+    DraftStatus,
+    FollowUpDraft,
+    IssueRef,
+)
 from cs_agent.intake import submit_call
 from cs_agent.runtime import Runtime
 from cs_agent.transcripts import parse_transcript
@@ -132,3 +142,40 @@ def texts_of(message: dict[str, Any]) -> str:
 
     walk(message.get("blocks", []))
     return "\n".join(parts)
+
+
+def a_request(
+    *, items: int = 3, body: str = "Hi,\n\nThanks for the call.\n", **draft: object
+) -> ApprovalRequest:
+    values: dict[str, object] = {
+        "id": "draft-1",
+        "call_id": "call-1",
+        "version": 1,
+        "status": DraftStatus.PENDING,
+        "subject": "Next steps",
+        "body": body,
+        "to": ["priya@acmefreight.example"],
+        "cc": [],
+        **draft,
+    }
+    return ApprovalRequest(
+        draft=FollowUpDraft.model_validate(values),
+        call_id="call-1",
+        call_title="Renewal <!channel>",
+        call_date=dt.date(2026, 11, 10),
+        customer=Customer(name="Acme & Sons", domain="acme.example"),
+        summary=CallSummary(text="Went well. " * 500, risks=["<@U0EVIL> pricing"]),
+        action_items=[ActionItem(title=f"Task {n} " + "x" * 250, quote="q") for n in range(items)],
+        issues=[
+            IssueRef(
+                tracker="linear",
+                id=str(n),
+                identifier=f"CS-{n}",
+                title="t",
+                url=f"https://l.example/CS-{n}",
+                existing=n == 0,
+            )
+            for n in range(items)
+        ],
+        analyzer="claude",
+    )
