@@ -37,6 +37,10 @@ app = typer.Typer(
 )
 drafts_app = typer.Typer(help="Follow-up drafts waiting for a decision.", no_args_is_help=True)
 app.add_typer(drafts_app, name="drafts")
+calls_app = typer.Typer(
+    help="Calls: their status, failures, and retrying them.", no_args_is_help=True
+)
+app.add_typer(calls_app, name="calls")
 auth_app = typer.Typer(help="Let cs-agent act for you in an outside service.", no_args_is_help=True)
 app.add_typer(auth_app, name="auth")
 
@@ -322,13 +326,19 @@ def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> 
     settings = _settings()
 
     async def run() -> None:
+        import signal
+
         from cs_agent.runtime import Runtime
 
         runtime = Runtime(settings)
         await runtime.start()
-        err.print("[green]worker running[/green]; Ctrl-C to stop")
+        stopping = asyncio.Event()
+        # SIGTERM is how orchestrators ask a worker to stop: leave cleanly, so the other
+        # workers resume whatever was in flight at once instead of after the timeout.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+        err.print(f"[green]worker {runtime.executor_id} running[/green]; Ctrl-C to stop")
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             await runtime.stop()
 
@@ -392,6 +402,94 @@ async def _with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]])
         return await work(runtime)
     finally:
         await runtime.stop()
+
+
+@calls_app.command("list")
+def calls_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed calls, with why.")] = False,
+    status: Annotated[str | None, typer.Option(help="Only calls in this status.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """Calls, newest first."""
+    _setup_logging(False)
+    settings = _settings()
+    from storage import repo
+    from storage.db import make_engine, migrate, session_scope
+
+    engine = make_engine(settings.app_database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        rows = repo.list_calls(session, status="failed" if failed else status, limit=limit)
+    table = Table(title="Failed calls" if failed else "Calls")
+    for column in ("call", "status", "customer", "title", "received"):
+        table.add_column(column)
+    if failed:
+        table.add_column("why")
+    for row in rows:
+        cells = [
+            row.id,
+            row.status,
+            row.customer_name or "—",
+            row.title or "—",
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+        ]
+        if failed:
+            cells.append(row.failure_reason or "")
+        table.add_row(*cells)
+    out.print(table)
+    if failed and rows:
+        out.print("Fix the cause, then: [bold]cs-agent calls retry CALL[/bold]")
+
+
+@calls_app.command("show")
+def calls_show(call_id: Annotated[str, typer.Argument(help="The call id.")]) -> None:
+    """One call: summary, action items, the draft."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent.views import load_call_view
+
+        view = load_call_view(runtime, call_id)
+        if view is None:
+            raise CliError(f"no call {call_id}")
+        return view
+
+    view = _run(lambda: _with_runtime(settings, work))
+    from cs_agent.console import render_call
+
+    render_call(out, view)
+
+
+@calls_app.command("retry")
+def calls_retry(
+    call_id: Annotated[str, typer.Argument(help="A failed call's id.")],
+    wait: Annotated[bool, typer.Option(help="Wait for the call to finish.")] = True,
+) -> None:
+    """Resume a failed call from the step that failed; finished steps are not redone."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent import workflows
+        from cs_agent.retry import RetryRefused, retry_call
+        from cs_agent.views import load_call_view
+
+        try:
+            workflow_id = await retry_call(runtime, call_id=call_id, actor=_actor())
+        except RetryRefused as refused:
+            raise CliError(str(refused)) from None
+        if wait:
+            with contextlib.suppress(Exception):  # a failure is shown from the call's status
+                await workflows.wait_for(workflow_id)
+        return load_call_view(runtime, call_id)
+
+    view = _run(lambda: _with_runtime(settings, work))
+    from cs_agent.console import render_call
+
+    render_call(out, view)
+    if view.status == "failed":
+        raise typer.Exit(1)
 
 
 @drafts_app.command("list")

@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     # --- workers -----------------------------------------------------------------------------
     worker_concurrency: int = 4
     """How many calls one process analyses at once."""
+    retry_attempts: int = 5
+    """Tries of one call to Linear, Slack or the mailer while it is rate-limited or down."""
+    retry_initial_delay: float = 0.5
+    """Seconds before the second try; doubles each time (a Retry-After from the service wins)."""
+    retry_max_delay: float = 30.0
+    """The longest single wait between tries."""
     worker_heartbeat_seconds: float = 5.0
     worker_timeout_seconds: float = 30.0
     """A worker silent this long is taken for dead; the others resume its workflows."""

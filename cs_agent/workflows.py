@@ -181,6 +181,15 @@ async def analyze_call(call_id: str) -> list[str]:
     return item_ids
 
 
+def service_retry_policy(settings: Settings) -> RetryPolicy:
+    """How hard a step tries one call to a tracker, approval channel or mailer."""
+    return RetryPolicy(
+        attempts=max(1, settings.retry_attempts),
+        initial_delay=settings.retry_initial_delay,
+        max_delay=settings.retry_max_delay,
+    )
+
+
 def analysis_retry_policy(settings: Settings) -> RetryPolicy:
     """How often a whole analysis is tried when the model API is rate-limited or down."""
     return RetryPolicy(
@@ -208,6 +217,7 @@ async def file_action_item(call_id: str, item_id: str) -> None:
             repo.item_from_row(row), issue_id=uuid.UUID(item_id), call=call_context(rt, call)
         ),
         what=f"filing action item {row.position + 1} of call {call_id}",
+        policy=service_retry_policy(rt.settings),
     )
     with session_scope(rt.engine) as session:
         repo.record_issue(session, item_id=item_id, issue=issue)
@@ -270,7 +280,9 @@ async def request_approval(draft_id: str) -> dict[str, str]:
     request = load_approval_request(rt, draft_id)
     channel = rt.adapters.approvals
     ref = await with_retries(
-        lambda: channel.request_approval(request), what=f"requesting approval of {draft_id}"
+        lambda: channel.request_approval(request),
+        what=f"requesting approval of {draft_id}",
+        policy=service_retry_policy(rt.settings),
     )
     with session_scope(rt.engine) as session:
         repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
@@ -403,7 +415,8 @@ async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) ->
     earlier versions are looked up too, because a version marked failed after an unknown
     outcome may in fact have gone out before the draft was edited and approved again.
     """
-    mailer = current_runtime().adapters.mailer
+    rt = current_runtime()
+    mailer = rt.adapters.mailer
 
     async def attempt() -> SentEmail:
         for message_id in [email.message_id, *earlier_message_ids]:
@@ -413,7 +426,9 @@ async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) ->
                 return earlier
         return await mailer.send(email)
 
-    return await with_retries(attempt, what=f"sending {email.message_id}")
+    return await with_retries(
+        attempt, what=f"sending {email.message_id}", policy=service_retry_policy(rt.settings)
+    )
 
 
 @DBOS.step(name="mark_sent")
@@ -512,6 +527,7 @@ async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome)
         await with_retries(
             lambda: rt.adapters.approvals.show_outcome(draft, outcome),
             what=f"updating the approval request of {draft.id}",
+            policy=service_retry_policy(rt.settings),
         )
     except ExternalError as error:
         # The email went out (or failed) either way; a stale approval message is not worth
