@@ -173,8 +173,11 @@ class SlackApprovalChannel:
         # One redraw at a time per draft, each from a fresh read: a slow "approved" redraw can
         # never land after (and hide) the "sent" one.
         async with self._lock_for(draft.id):
-            request = self._load_request(draft.id)
-            text, blocks = self._render(request, ref.get("owner"))
+            # Reading the draft and building the blocks take milliseconds: off the event loop,
+            # which must keep answering Slack's requests meanwhile.
+            request, (text, blocks) = await asyncio.to_thread(
+                self._load_and_render, draft.id, ref.get("owner")
+            )
             await self._api(
                 "chat.update",
                 lambda: self._client.chat_update(
@@ -298,6 +301,12 @@ class SlackApprovalChannel:
             asyncio.get_running_loop(), [asyncio.Lock() for _ in range(_LOCK_STRIPES)]
         )
         return locks[zlib.crc32(draft_id.encode()) % _LOCK_STRIPES]
+
+    def _load_and_render(
+        self, draft_id: str, owner: str | None
+    ) -> tuple[ApprovalRequest, tuple[str, list[dict[str, Any]]]]:
+        request = self._load_request(draft_id)
+        return request, self._render(request, owner)
 
     def _render(
         self, request: ApprovalRequest, owner: str | None
