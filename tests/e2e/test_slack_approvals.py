@@ -11,6 +11,9 @@ import asyncio
 import email
 import email.policy
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cs_agent import workflows
 from cs_agent.app import create_app
 from cs_agent.domain import DraftStatus, OutgoingEmail, SentEmail
 from cs_agent.runtime import Runtime
@@ -28,7 +32,7 @@ from integrations.local import OutboxMailer
 from integrations.slack_blocks import APPROVE, EDIT, REJECT, RETRY, ButtonValue
 from storage.db import make_engine
 
-from ..conftest import REPO_ROOT
+from ..conftest import EXAMPLES, REPO_ROOT
 from ..emulators.base import Fault
 from ..emulators.slack import SlackEmulator
 from ..slack_env import (
@@ -486,3 +490,53 @@ def test_payload_shapes_match_slacks(slack: SlackEmulator) -> None:
     assert submit["view"]["state"]["values"] == {
         "hspI": {"maBWU": {"type": "plain_text_input", "value": "changed"}}
     }
+
+
+async def test_a_process_killed_between_posting_and_recording_leaves_one_message(
+    isolated_environment: Path, slack: SlackEmulator
+) -> None:
+    """Slack has the message, the process dies before storing where it is: no second post."""
+    settings = slack_settings(isolated_environment, slack)
+    env = {
+        **os.environ,
+        "CS_AGENT_SLACK_BOT_TOKEN": slack.bot_token,
+        "CS_AGENT_SLACK_SIGNING_SECRET": "unused-here",
+        "CS_AGENT_SLACK_API_URL": slack.api_url,
+        "CS_AGENT_SLACK_CHANNEL": CHANNEL,
+        "CS_AGENT_SLACK_APPROVERS": APPROVER,
+    }
+    slack.answer_late("chat.postMessage", 60)
+    transcript = next(EXAMPLES.glob("acme-renewal.v*"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.e2e.slack_posting_process",
+            str(transcript),
+            str(EXAMPLES / "acme-renewal.meta.json"),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        await eventually(lambda: slack.top_level(CHANNEL) or proc.poll() is not None, timeout=90)
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+    finally:
+        proc.kill()  # SIGKILL while it waits for Slack's answer
+        proc.wait(timeout=10)
+    (posted,) = slack.top_level(CHANNEL)
+
+    runtime = Runtime(settings)
+    await runtime.start()  # DBOS resumes process_call at its request_approval step
+    try:
+        call_id = str(proc.stdout.read().decode().strip()) if proc.stdout else ""
+        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+        draft = draft_row(runtime, workflows.draft_id_for(call_id))
+        assert draft.approval_ref["ts"] == posted["ts"], "found the message it had posted"
+        assert len(slack.top_level(CHANNEL)) == 1
+        assert len(slack.requests_to("/api/chat.postMessage")) == 1
+        assert slack.requests_to("/api/chat.update"), "the found message was brought up to date"
+    finally:
+        await runtime.stop()

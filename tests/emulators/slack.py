@@ -92,6 +92,16 @@ class SlackEmulator(Emulator):
         self._state = threading.Lock()
         self._sockets: list[tuple[asyncio.AbstractEventLoop, WebSocket]] = []
         self.socket_acks: list[dict[str, Any]] = []
+        self._late_answers: dict[str, float] = {}
+
+    def answer_late(self, method: str, seconds: float) -> None:
+        """Do the next ``method`` call, then wait ``seconds`` before answering it (once).
+
+        Unlike a fault, the work is done: this is how a lost answer, or a client killed
+        while waiting, looks from Slack's side.
+        """
+        with self._lock:
+            self._late_answers[method] = seconds
 
     @property
     def api_url(self) -> str:
@@ -124,6 +134,10 @@ class SlackEmulator(Emulator):
                 result = handler(args)
         except SlackError as error:
             return JSONResponse({"ok": False, "error": error.error, **error.extra})
+        with self._lock:
+            delay = self._late_answers.pop(method, 0.0)
+        if delay:
+            await asyncio.sleep(delay)  # done, but the answer is late: a client may give up
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
         return JSONResponse({"ok": True, **result}, headers=headers)
 
