@@ -158,6 +158,9 @@ def render_next_step(console: Console, view: CallView) -> None:
         if view.approval.get("channel") == "local":
             lines.append(f"  approve:  [bold]cs-agent drafts approve {draft.id}[/bold]")
             lines.append(f"  reject:   cs-agent drafts reject {draft.id}")
+        elif view.approval.get("permalink"):
+            lines.append(f"  approve it in Slack: {view.approval['permalink']}")
+            lines.append(f"  or here: cs-agent drafts approve {draft.id}")
         else:
             where = ", ".join(f"{k}={v}" for k, v in view.approval.items())
             lines.append(f"  approve it in {view.approval.get('channel', '?')} ({where})")
