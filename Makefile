@@ -33,8 +33,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/linear.py
 	$(BIN)/python bench/inbox.py
-
 	$(BIN)/python bench/agent_tokens.py
+	$(BIN)/python bench/slack_ack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

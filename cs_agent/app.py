@@ -13,6 +13,7 @@ from cs_agent.api import calls, health, intake
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
 from cs_agent.web.app import mount_inbox
+from integrations.slack_app import slack_endpoint
 
 
 def create_app(
@@ -25,14 +26,19 @@ def create_app(
     """
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)
+    slack = slack_endpoint(rt)  # None unless approvals go to Slack
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owns_runtime:
             await rt.start(run_workflows=run_workflows)
+        if slack is not None:
+            await slack.start()
         try:
             yield
         finally:
+            if slack is not None:
+                await slack.stop()
             if owns_runtime:
                 await rt.stop()
 
@@ -57,4 +63,7 @@ def create_app(
     app.include_router(calls.router)
     app.include_router(health.router)
     mount_inbox(app, settings, rt)
+
+    if slack is not None and slack.router is not None:
+        app.include_router(slack.router)
     return app
