@@ -9,8 +9,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 import cs_agent
-from cs_agent.api import calls, health, intake
+from cs_agent.api import calls, health, intake, metrics
 from cs_agent.config import Settings
+from cs_agent.metrics import database_registry
 from cs_agent.runtime import Runtime
 from cs_agent.web.app import mount_inbox
 from integrations.slack_app import slack_endpoint
@@ -49,6 +50,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    app.state.metrics_registry = database_registry(rt.engine)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
@@ -62,6 +64,7 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     mount_inbox(app, settings, rt)
 
     if slack is not None and slack.router is not None:

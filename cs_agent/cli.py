@@ -21,7 +21,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 
 from cs_agent.config import ConfigurationError, Settings
@@ -59,13 +58,16 @@ class CliError(Exception):
         self.code = code
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, show_time=verbose)],
-        force=True,
-    )
+def _setup_logging(verbose: bool) -> logging.Handler:
+    """Readable lines in a terminal, JSON lines otherwise (``CS_AGENT_LOG_FORMAT``), masked."""
+    from cs_agent.logs import configure_logging
+
+    try:
+        settings = Settings()
+        fmt, mask = settings.log_format, settings.log_mask_pii
+    except ValidationError:  # _settings() reports it properly next
+        fmt, mask = "auto", True
+    return configure_logging(level=logging.INFO if verbose else logging.WARNING, fmt=fmt, mask=mask)
 
 
 def _settings() -> Settings:
@@ -302,19 +304,18 @@ def serve(
     from cs_agent.app import create_app
     from cs_agent.wiring import slack_missing
 
-    _setup_logging(verbose=True)
+    handler = _setup_logging(verbose=True)
     settings = _settings()
     if socket_mode:
         settings = settings.model_copy(update={"slack_socket_mode": True})
         missing = slack_missing(settings)
         if missing:
             raise CliError(f"--socket-mode: {missing}", code=2)
-    # One access line a request: plain text, not Rich, which costs milliseconds a line on the
-    # event loop that also has to answer Slack within 3 seconds.
+    from cs_agent.logs import access_log_handler
+
+    # One access line a request: JSON like every other line, or plain text in a terminal.
     access = logging.getLogger("uvicorn.access")
-    plain = logging.StreamHandler(sys.stderr)
-    plain.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    access.handlers, access.propagate = [plain], False
+    access.handlers, access.propagate = [access_log_handler(handler)], False
     run_workflows = (not settings.is_postgres) if workflows is None else workflows
     uvicorn.run(
         create_app(settings, run_workflows=run_workflows), host=host, port=port, log_config=None
@@ -322,10 +323,23 @@ def serve(
 
 
 @app.command()
-def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> None:
+def worker(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve this worker's /metrics (step latencies, API errors) on this port "
+            "(CS_AGENT_METRICS_PORT).",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(help="Interface for --metrics-port (0.0.0.0 for a scraper elsewhere).")
+    ] = "127.0.0.1",
+) -> None:
     """Run workflows only (no HTTP), for scaling out on PostgreSQL."""
     _setup_logging(verbose)
     settings = _settings()
+    port = metrics_port if metrics_port is not None else settings.metrics_port
 
     async def run() -> None:
         import signal
@@ -334,6 +348,12 @@ def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> 
 
         runtime = Runtime(settings)
         await runtime.start()
+        server = None
+        if port is not None:
+            from prometheus_client import start_http_server
+
+            server, _thread = start_http_server(port, addr=metrics_host)
+            err.print(f"metrics on http://{metrics_host}:{port}/metrics")
         stopping = asyncio.Event()
         # SIGTERM is how orchestrators ask a worker to stop: leave cleanly, so the other
         # workers resume whatever was in flight at once instead of after the timeout.
@@ -342,6 +362,8 @@ def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> 
         try:
             await stopping.wait()
         finally:
+            if server is not None:
+                server.shutdown()
             await runtime.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -352,36 +374,42 @@ def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> 
 
 
 @app.command()
-def doctor() -> None:
-    """Check every port's adapter against its service; exit non-zero if any check fails."""
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check the database and every port's adapter live; exit non-zero if any check fails."""
     _setup_logging(False)
     settings = _settings()
 
     async def work() -> Any:
-        from cs_agent.doctor import run_checks
-        from cs_agent.wiring import build_adapters
-        from storage.db import make_engine, migrate
+        from cs_agent.doctor import diagnose
+        from storage.db import make_engine
 
         engine = make_engine(settings.app_database_url)
         try:
-            migrate(engine)
-        except Exception as error:
-            raise CliError(f"database {settings.app_database_url}: {error}") from None
-        try:
-            return await run_checks(build_adapters(settings, engine))
+            return await diagnose(settings, engine)
         finally:
             engine.dispose()
 
-    results = _run(work)
-    table = Table(title="cs-agent doctor")
-    for column in ("port", "adapter", "", "detail", "fix"):
-        table.add_column(column)
-    for result in results:
-        mark = "[green]ok[/green]" if result.ok else "[red]FAIL[/red]"
-        table.add_row(result.port, result.adapter, mark, result.detail, result.fix or "")
-    out.print(table)
-    out.print(f"data directory: {settings.data_dir}")
-    if not all(result.ok for result in results):
+    reports = _run(work)
+    healthy = all(report.ok for report in reports)
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "ok": healthy,
+                    "ports": [
+                        {**report.model_dump(mode="json"), "ok": report.ok, "fixes": report.fixes}
+                        for report in reports
+                    ],
+                }
+            )
+        )
+    else:
+        from cs_agent.console import render_doctor
+
+        render_doctor(out, reports, data_dir=str(settings.data_dir))
+    if not healthy:
         raise typer.Exit(1)
 
 

@@ -6,6 +6,7 @@ runs end to end. Credentials switch the real adapters on one at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from cs_agent.durations import cron_every, parse_duration
 from cs_agent.web.passwords import is_password_hash
 
 
@@ -155,6 +157,19 @@ class Settings(BaseSettings):
     worker_timeout_seconds: float = 30.0
     """A worker silent this long is taken for dead; the others resume its workflows."""
 
+    # --- operations --------------------------------------------------------------------------
+    remind_after: dt.timedelta = dt.timedelta(hours=24)
+    """A draft still pending this long gets one reminder in its approval channel."""
+    remind_check_every: dt.timedelta = dt.timedelta(minutes=5)
+    """How often workers look for drafts to remind about (a cron schedule, so it must divide
+    a minute, an hour or a day)."""
+    log_format: Literal["auto", "json", "text"] = "auto"
+    """``auto``: readable lines in a terminal, one JSON object a line otherwise."""
+    log_mask_pii: bool = True
+    """Mask email addresses and phone numbers in log lines."""
+    metrics_port: int | None = None
+    """``cs-agent worker`` serves its own ``/metrics`` on this port when set."""
+
     # --- web inbox ---------------------------------------------------------------------------
     web_users: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Who may sign in: ``name:hash,…`` with hashes from ``cs-agent web hash-password``."""
@@ -165,6 +180,18 @@ class Settings(BaseSettings):
     web_session_secret: SecretStr | None = None
     """Signs session cookies; generated once into the data directory when unset."""
     web_session_hours: int = Field(default=12, ge=1)
+
+    @field_validator("remind_after", "remind_check_every", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        # "24h", "90m", "1d12h"; a bare number is seconds.
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("remind_check_every")
+    @classmethod
+    def _schedulable(cls, value: dt.timedelta) -> dt.timedelta:
+        cron_every(value)  # raises with what would work instead
+        return value
 
     @field_validator("slack_approvers", mode="before")
     @classmethod

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -12,6 +15,9 @@ from cs_agent.domain import format_timestamp
 from cs_agent.ports import AdapterChoice
 from cs_agent.rules import ANALYZER_NAME
 from cs_agent.views import CallView, DraftView
+
+if TYPE_CHECKING:
+    from cs_agent.doctor import PortReport
 
 
 def render_offline_banner(console: Console) -> None:
@@ -179,3 +185,29 @@ def render_next_step(console: Console, view: CallView) -> None:
         console.print(f"[red]Sending failed:[/red] {draft.failure_reason}")
     else:
         console.print(f"Draft is {draft.status}.")
+
+
+def render_doctor(console: Console, reports: Sequence[PortReport], *, data_dir: str) -> None:
+    """``cs-agent doctor``: one row a port, every check on its own line, the fix beside it."""
+    table = Table(title="cs-agent doctor", show_lines=True)
+    table.add_column("port", style="bold")
+    table.add_column("adapter")
+    table.add_column("status")
+    table.add_column("checks")
+    table.add_column("fix")
+    for report in reports:
+        lines = Text()
+        for index, check in enumerate(report.checks):
+            if index:
+                lines.append("\n")
+            lines.append("✓ " if check.ok else "✗ ", style="green" if check.ok else "red")
+            lines.append(check.detail)
+        status = Text("ok", style="green") if report.ok else Text("FAIL", style="bold red")
+        table.add_row(report.port, report.adapter, status, lines, "\n".join(report.fixes))
+    console.print(table)
+    failed = [report.port for report in reports if not report.ok]
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(reports)} failed:[/red] {', '.join(failed)}")
+    else:
+        console.print(f"[green]all {len(reports)} ok[/green]")
+    console.print(f"data directory: {data_dir}", highlight=False)

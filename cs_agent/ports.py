@@ -101,6 +101,14 @@ class ApprovalChannel(Protocol):
         """Tell the people watching that a draft was approved, sent, rejected or failed."""
         ...
 
+    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
+        """Remind the people who decide that ``request`` has waited ``waited`` for a decision.
+
+        Called once per draft (the reminder workflow guarantees it). A channel with nowhere
+        to say it does nothing: the audit log records the reminder either way.
+        """
+        ...
+
 
 @runtime_checkable
 class Mailer(Protocol):

@@ -17,7 +17,7 @@ from dbos import DBOS, DBOSConfig
 from sqlalchemy.engine import Engine
 
 import cs_agent
-from cs_agent import workflows
+from cs_agent import reminders, workflows
 from cs_agent.config import Settings
 from cs_agent.recovery import Watchdog, new_executor_id
 from cs_agent.wiring import Adapters, build_adapters, log_choices
@@ -79,6 +79,8 @@ class Runtime:
         await workflows.register_queues(
             worker_concurrency=settings.worker_concurrency,
         )
+        if run_workflows:
+            await reminders.schedule_reminders(settings.remind_check_every)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())
         log.info(

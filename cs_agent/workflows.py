@@ -35,6 +35,8 @@ from cs_agent.domain import (
     SentEmail,
     Transcript,
 )
+from cs_agent.logs import log_context
+from cs_agent.observe import observed
 from cs_agent.ports import ApprovalOutcome, CallContext, TaskTracker
 from integrations.email_message import message_id_for
 from integrations.errors import ExternalError, RetryPolicy, with_retries
@@ -122,20 +124,24 @@ async def process_call(call_id: str) -> str:
     Returns the draft id. On a failure the call is marked failed with the reason and the
     workflow ends in error; nothing after the failing step has happened.
     """
-    try:
-        item_ids = await analyze_call(call_id)
-        for item_id in item_ids:
-            await file_action_item(call_id, item_id)
-        draft_id = await save_draft(call_id)
-        await request_approval(draft_id)
-    except Exception as error:
-        reason = _describe_failure(error)
-        await mark_call_failed(call_id, reason)
-        raise WorkflowFailure(reason) from None
-    return draft_id
+    with log_context(call_id=call_id, workflow_id=DBOS.workflow_id):
+        try:
+            item_ids = await analyze_call(call_id)
+            for item_id in item_ids:
+                await file_action_item(call_id, item_id)
+            draft_id = await save_draft(call_id)
+            await request_approval(draft_id)
+        except Exception as error:
+            reason = _describe_failure(error)
+            log.warning("call %s failed: %s", call_id, reason)
+            await mark_call_failed(call_id, reason)
+            raise WorkflowFailure(reason) from None
+        log.info("call %s processed; draft %s awaits approval", call_id, draft_id)
+        return draft_id
 
 
 @DBOS.step(name="analyze_call")
+@observed("analyze_call")
 async def analyze_call(call_id: str) -> list[str]:
     """Run the analyzer and store what it found. Returns the action item ids in order."""
     rt = current_runtime()
@@ -181,6 +187,12 @@ async def analyze_call(call_id: str) -> list[str]:
                 "cost_usd": analysis.usage.cost_usd if analysis.usage else 0.0,
             },
         )
+    log.info(
+        "analyzed by %s: %d action items, $%.4f",
+        analysis.analyzer,
+        len(analysis.action_items),
+        analysis.usage.cost_usd if analysis.usage else 0.0,
+    )
     return item_ids
 
 
@@ -232,6 +244,7 @@ def analysis_retry_policy(settings: Settings) -> RetryPolicy:
 
 
 @DBOS.step(name="file_action_item")
+@observed("file_action_item")
 async def file_action_item(call_id: str, item_id: str) -> None:
     """File one action item under its deterministic id, unless it matched an open issue."""
     rt = current_runtime()
@@ -260,9 +273,11 @@ async def file_action_item(call_id: str, item_id: str) -> None:
             call_id=call_id,
             detail={"item": row.title, "tracker": issue.tracker, "issue": issue.identifier},
         )
+    log.info("action item %d filed as %s in %s", row.position + 1, issue.identifier, issue.tracker)
 
 
 @DBOS.step(name="save_draft")
+@observed("save_draft")
 async def save_draft(call_id: str) -> str:
     """Store the drafted follow-up as version 1, pending approval. Returns the draft id."""
     rt = current_runtime()
@@ -297,6 +312,7 @@ async def save_draft(call_id: str) -> str:
                 draft_id=draft_id,
                 detail={"version": 1, "subject": email.subject, "to": email.to, "cc": email.cc},
             )
+            log.info("draft %s to %s", draft_id, ", ".join(email.to) or "nobody yet")
     return row.id
 
 
@@ -305,7 +321,13 @@ def draft_id_for(call_id: str) -> str:
     return "draft-" + call_id.removeprefix("call-")
 
 
+def call_id_of_draft(draft_id: str) -> str:
+    """The call a draft belongs to (the inverse of ``draft_id_for``)."""
+    return "call-" + draft_id.removeprefix("draft-")
+
+
 @DBOS.step(name="request_approval")
+@observed("request_approval")
 async def request_approval(draft_id: str) -> dict[str, str]:
     """Show the draft to the people who approve it and remember where it was posted."""
     rt = current_runtime()
@@ -331,6 +353,7 @@ async def request_approval(draft_id: str) -> dict[str, str]:
 
 
 @DBOS.step(name="mark_call_failed")
+@observed("mark_call_failed")
 async def mark_call_failed(call_id: str, reason: str) -> None:
     """Record that a call's processing failed, and why."""
     rt = current_runtime()
@@ -364,39 +387,43 @@ async def send_followup(draft_id: str, version: int) -> SendResult:
     Any failure marks the draft failed with the reason (it stays editable, and an edited
     version can be approved again) and tells the approval channel; nothing is lost.
     """
-    email = await claim_draft(draft_id, version)
-    if email is None:
-        return await current_draft_result(draft_id, version)
-    earlier_ids = [
-        message_id_for(draft_id=draft_id, version=earlier, sender=email.sender)
-        for earlier in range(1, version)
-    ]
-    try:
-        sent = await deliver_email(email, earlier_ids)
-    except Exception as error:
-        reason = _describe_failure(error)
-        await mark_send_failed(draft_id, version, reason)
+    with log_context(
+        draft_id=draft_id, call_id=call_id_of_draft(draft_id), workflow_id=DBOS.workflow_id
+    ):
+        email = await claim_draft(draft_id, version)
+        if email is None:
+            return await current_draft_result(draft_id, version)
+        earlier_ids = [
+            message_id_for(draft_id=draft_id, version=earlier, sender=email.sender)
+            for earlier in range(1, version)
+        ]
+        try:
+            sent = await deliver_email(email, earlier_ids)
+        except Exception as error:
+            reason = _describe_failure(error)
+            await mark_send_failed(draft_id, version, reason)
+            return SendResult(
+                draft_id=draft_id, version=version, status=DraftStatus.FAILED, detail=reason
+            )
+        detail = None
+        if sent.message_id != email.message_id:
+            detail = (
+                f"an earlier version of this draft had already been sent as {sent.message_id}; "
+                f"version {version} was not sent"
+            )
+        await mark_sent(draft_id, version, sent, detail)
         return SendResult(
-            draft_id=draft_id, version=version, status=DraftStatus.FAILED, detail=reason
+            draft_id=draft_id,
+            version=version,
+            status=DraftStatus.SENT,
+            message_id=sent.message_id,
+            location=sent.location,
+            detail=detail,
         )
-    detail = None
-    if sent.message_id != email.message_id:
-        detail = (
-            f"an earlier version of this draft had already been sent as {sent.message_id}; "
-            f"version {version} was not sent"
-        )
-    await mark_sent(draft_id, version, sent, detail)
-    return SendResult(
-        draft_id=draft_id,
-        version=version,
-        status=DraftStatus.SENT,
-        message_id=sent.message_id,
-        location=sent.location,
-        detail=detail,
-    )
 
 
 @DBOS.step(name="claim_draft")
+@observed("claim_draft")
 async def claim_draft(draft_id: str, version: int) -> OutgoingEmail | None:
     """approved → sending, in one conditional update. None when this version must not be sent.
 
@@ -439,6 +466,7 @@ def outgoing_email(rt: Runtime, row: DraftRow, metadata: CallMetadata) -> Outgoi
 
 
 @DBOS.step(name="deliver_email")
+@observed("deliver_email")
 async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) -> SentEmail:
     """Send the email, unless it, or an earlier version of the same draft, was already sent.
 
@@ -464,6 +492,7 @@ async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) ->
 
 
 @DBOS.step(name="mark_sent")
+@observed("mark_sent")
 async def mark_sent(
     draft_id: str, version: int, sent: SentEmail, detail: str | None = None
 ) -> None:
@@ -499,12 +528,14 @@ async def mark_sent(
             },
         )
         draft = repo.draft_from_row(row)
+    log.info("sent %s v%d as %s to %s", draft_id, version, sent.message_id, ", ".join(draft.to))
     await _announce(
         rt, draft, ApprovalOutcome(status="sent", location=sent.location, detail=detail)
     )
 
 
 @DBOS.step(name="mark_send_failed")
+@observed("mark_send_failed")
 async def mark_send_failed(draft_id: str, version: int, reason: str) -> None:
     """sending → failed with the reason; the draft stays editable and can be approved again."""
     rt = current_runtime()
@@ -529,6 +560,7 @@ async def mark_send_failed(draft_id: str, version: int, reason: str) -> None:
             detail={"version": version, "reason": reason},
         )
         draft = repo.draft_from_row(row)
+    log.warning("sending %s v%d failed: %s", draft_id, version, reason)
     await _announce(rt, draft, ApprovalOutcome(status="failed", detail=reason))
 
 

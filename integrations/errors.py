@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from cs_agent import metrics
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -112,6 +114,7 @@ async def with_retries(
         try:
             return await operation()
         except ExternalError as error:
+            metrics.count_external_error(error.system, error_kind(error))
             if not error.transient or attempt == policy.attempts:
                 raise
             wait = delay
@@ -137,3 +140,17 @@ class OutcomeUnknown(ExternalError):
     Retrying could do it twice, so this is not transient: a person checks, then decides. (An SMTP
     connection lost after the message was transmitted is the case: the server may have queued it.)
     """
+
+
+def error_kind(error: ExternalError) -> str:
+    """The taxonomy's name for ``error``: ``rate_limited``, ``unavailable`` … (``other`` else)."""
+    for cls, kind in (
+        (Unauthorized, "unauthorized"),
+        (RejectedInput, "rejected_input"),
+        (RateLimited, "rate_limited"),
+        (Unavailable, "unavailable"),
+        (OutcomeUnknown, "outcome_unknown"),
+    ):
+        if isinstance(error, cls):
+            return kind
+    return "other"

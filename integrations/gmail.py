@@ -320,7 +320,7 @@ class GmailMailer:
                 lambda: self._service.users().settings().sendAs().list(userId="me"),
             )
         except ExternalError as error:
-            return result(False, f"cannot list send-as addresses: {error}")
+            return result(False, f"cannot list send-as addresses: {error}", self._identity.fix())
         for alias in listing.get("sendAs", []):
             if str(alias.get("sendAsEmail", "")).lower() == self.sender.lower() and (
                 alias.get("verificationStatus", "accepted") == "accepted"

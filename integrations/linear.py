@@ -262,7 +262,14 @@ class LinearTaskTracker:
             reason = error.message.removesuffix(f"; {AUTH_FIX}").removeprefix("Viewer: ")
             return [self._result(False, f"Linear refused the credentials: {reason}", AUTH_FIX)]
         except ExternalError as error:
-            return [self._result(False, f"could not reach Linear at {self._client.url}: {error}")]
+            return [
+                self._result(
+                    False,
+                    f"could not reach Linear at {self._client.url}: {error}",
+                    "check CS_AGENT_LINEAR_API_URL (https://api.linear.app/graphql unless a "
+                    "proxy sits in between) and that this host can reach it",
+                )
+            ]
         viewer, org = data["viewer"], data["organization"]
         results.append(
             self._result(
@@ -286,7 +293,14 @@ class LinearTaskTracker:
         try:
             label = await self._find_label(team)
         except ExternalError as error:
-            results.append(self._result(False, f"could not look up labels: {error}"))
+            results.append(
+                self._result(
+                    False,
+                    f"could not look up labels: {error}",
+                    f"give the key read access to team {team.key}, or set CS_AGENT_LINEAR_LABEL= "
+                    "(empty) to file without a label",
+                )
+            )
             return results
         if label is None:
             detail = (

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import re
 import tempfile
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -32,6 +34,9 @@ from integrations.title_match import title_similarity
 from integrations.title_match import title_tokens as title_tokens  # re-exported
 from storage import repo
 from storage.db import session_scope
+
+if TYPE_CHECKING:
+    from cs_agent.doctor import CheckResult
 
 
 class LocalTaskTracker:
@@ -117,6 +122,10 @@ class LocalApprovalChannel:
         """The audit log and ``cs-agent drafts show`` already say what happened; nothing to do."""
         return None
 
+    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
+        """Nowhere to post: the reminder is in the audit log, and the inbox shows the draft."""
+        return None
+
 
 class OutboxMailer:
     """Writes each follow-up as an ``.eml`` file (RFC 5322) in the outbox folder.
@@ -129,6 +138,37 @@ class OutboxMailer:
 
     def __init__(self, outbox_dir: Path) -> None:
         self._dir = outbox_dir
+
+    async def check(self) -> list[CheckResult]:
+        """``cs-agent doctor``: the outbox folder exists (or can be made) and takes files."""
+        from cs_agent.doctor import CheckResult
+
+        try:
+            await asyncio.to_thread(self._probe)
+        except OSError as error:
+            return [
+                CheckResult(
+                    port="mailer",
+                    adapter=self.name,
+                    ok=False,
+                    detail=f"cannot write to {self._dir}: {error.strerror or error}",
+                    fix="make the folder writable for this user, or set CS_AGENT_DATA_DIR",
+                )
+            ]
+        return [
+            CheckResult(
+                port="mailer",
+                adapter=self.name,
+                ok=True,
+                detail=f"emails are written to {self._dir} (no Gmail credentials or SMTP URL "
+                "set); nothing is sent",
+            )
+        ]
+
+    def _probe(self) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self._dir, prefix=".doctor-"):
+            pass
 
     def path_for(self, message_id: str) -> Path:
         """Where the message with ``message_id`` is (or would be) written."""

@@ -14,6 +14,7 @@ retried step finds the message and updates it instead of posting a second one.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 import weakref
@@ -35,6 +36,7 @@ from integrations.slack_blocks import (
     approval_message,
     failure_reply,
     message_metadata,
+    reminder_reply,
 )
 
 if TYPE_CHECKING:
@@ -194,6 +196,22 @@ class SlackApprovalChannel:
                 ),
             )
 
+    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
+        """A reply in the request's thread, mentioning the account owner and the approvers."""
+        ref = request.draft.approval_ref
+        if ref.get("channel") != self.name or not ref.get("ts"):
+            log.info("%s has no Slack message to remind about", request.draft.id)
+            return
+        text, blocks = reminder_reply(
+            request, waited=waited, owner=ref.get("owner"), approvers=self._approver_mentions()
+        )
+        await self._api(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=ref["slack_channel"], thread_ts=ref["ts"], text=text, blocks=blocks
+            ),
+        )
+
     # --- used by the listeners ------------------------------------------------------------------
 
     async def is_approver(self, user_id: str) -> bool:
@@ -204,11 +222,15 @@ class SlackApprovalChannel:
             return user_id in await self._group_members()
         return False
 
-    def approvers_hint(self) -> str:
-        """Who may decide, for the message a non-approver gets."""
+    def _approver_mentions(self) -> list[str]:
         people = [f"<@{user}>" for user in sorted(self._config.approvers)]
         if self._config.approver_group:
             people.append(f"<!subteam^{self._config.approver_group}>")
+        return people
+
+    def approvers_hint(self) -> str:
+        """Who may decide, for the message a non-approver gets."""
+        people = self._approver_mentions()
         if not people:
             return (
                 "No approvers are configured: set CS_AGENT_SLACK_APPROVERS "
@@ -254,19 +276,47 @@ class SlackApprovalChannel:
 
         try:
             auth = await self._api("auth.test", self._client.auth_test)
-        except ExternalError as error:
+        except Unauthorized as error:
             return [result(False, str(error), "check CS_AGENT_SLACK_BOT_TOKEN (xoxb-…)")]
+        except ExternalError as error:
+            return [
+                result(
+                    False,
+                    str(error),
+                    "check that this host reaches Slack (CS_AGENT_SLACK_API_URL, proxies)",
+                )
+            ]
         results = [result(True, f"bot {auth.get('user')} in workspace {auth.get('team')}")]
         granted = {s.strip() for s in str(auth.headers.get("x-oauth-scopes", "")).split(",")}
+        granted.discard("")
+        needed = [*REQUIRED_SCOPES, *RECOMMENDED_SCOPES]
+        if self._config.approver_group:
+            needed.append("usergroups:read")
+        results.append(
+            result(
+                True,
+                f"scopes granted: {', '.join(sorted(granted)) or 'none'}; "
+                f"needed: {', '.join(needed)}",
+            )
+        )
         missing = [s for s in REQUIRED_SCOPES if s not in granted]
         if missing:
             results.append(
-                result(False, "missing scopes: " + ", ".join(missing), "add them and reinstall")
+                result(
+                    False,
+                    "missing scopes: " + ", ".join(missing),
+                    "add them under OAuth & Permissions (or from slack-app-manifest.yml) and "
+                    "reinstall the app",
+                )
             )
         for scope, why in RECOMMENDED_SCOPES.items():
             if scope not in granted:
                 results.append(
-                    result(False, f"missing scope {scope} ({why})", "add it and reinstall")
+                    result(
+                        False,
+                        f"missing scope {scope} ({why})",
+                        "add it under OAuth & Permissions and reinstall the app",
+                    )
                 )
         mapped = len(self._config.customer_channels)
         if self._config.default_channel or mapped:

@@ -338,6 +338,31 @@ def failure_reply(draft: FollowUpDraft, reason: str) -> tuple[str, list[dict[str
     return text, [block.to_dict() for block in blocks]
 
 
+def reminder_reply(
+    request: ApprovalRequest, *, waited: dt.timedelta, owner: str | None, approvers: list[str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """The one reminder in a request's thread: how long it has waited, and who can decide."""
+    draft = request.draft
+    customer = request.customer.name if request.customer else "the customer"
+    hours = waited.total_seconds() / 3600
+    age = f"{hours:.0f} hours" if hours >= 2 else f"{waited.total_seconds() / 60:.0f} minutes"
+    who = [f"<@{owner}>"] if owner else []
+    who += [person for person in approvers if person not in who]
+    text = cut(
+        f"Reminder: the follow-up to {customer} (“{draft.subject}”) has waited {age} for a decision.",
+        NOTIFICATION_TEXT,
+    )
+    line = (
+        f":alarm_clock: *Still waiting for a decision* after {age}: the follow-up to "
+        f"{escape(customer)}, “{cut_escaped(draft.subject, 300)}”. Approve, edit or reject it "
+        "in the message above."
+    )
+    if who:
+        line += "\n" + " ".join(who)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=line))]
+    return text, [block.to_dict() for block in blocks]
+
+
 # --- modals ----------------------------------------------------------------------------------------
 
 EDIT_FIELDS = ("to", "cc", "subject", "body")

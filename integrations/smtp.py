@@ -282,7 +282,14 @@ class SmtpMailer:
             connection = self._connect()
         except ExternalError as error:
             return [
-                CheckResult(port="mailer", adapter=self.name, ok=False, detail=str(error), fix=None)
+                CheckResult(
+                    port="mailer",
+                    adapter=self.name,
+                    ok=False,
+                    detail=str(error),
+                    fix="check CS_AGENT_SMTP_URL (host, port, user and password, smtp:// for "
+                    "STARTTLS or smtps://) and CS_AGENT_SMTP_CA_FILE for a private CA",
+                )
             ]
         _quit(connection)
         login = f"logged in as {self._server.username}" if self._server.username else "no login"

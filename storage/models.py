@@ -110,6 +110,8 @@ class DraftRow(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=255)
     failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reject_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reminded_at: dt.datetime | None = None
+    """When the one reminder about this pending draft was claimed (set once, conditionally)."""
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
