@@ -413,6 +413,119 @@ def doctor(
         raise typer.Exit(1)
 
 
+# --- costs and retention -----------------------------------------------------------------------
+
+
+def _engine(settings: Settings) -> Any:
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(settings.app_database_url)
+    migrate(engine)
+    return engine
+
+
+@app.command()
+def costs(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Calls received since a date (2026-11-01) or for an age (30d)."),
+    ] = None,
+    by: Annotated[str, typer.Option(help="customer (totals) or call (one line each).")] = (
+        "customer"
+    ),
+    limit: Annotated[int, typer.Option(help="With --by call: how many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What the analyses cost: model tokens and US dollars, per customer or per call."""
+    _setup_logging(False)
+    settings = _settings()
+    from cs_agent.costs import cost_report
+    from cs_agent.durations import parse_since
+    from storage.models import utcnow
+
+    if by not in ("customer", "call"):
+        raise CliError(f"--by {by!r}: use customer or call", code=2)
+    start = None
+    if since:
+        try:
+            start = parse_since(since, now=utcnow())
+        except ValueError as error:
+            raise CliError(f"--since: {error}", code=2) from None
+    engine = _engine(settings)
+    try:
+        report = cost_report(engine, since=start, by=by, limit=limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "since": start.isoformat() if start else None,
+                    "by": by,
+                    "lines": [_cost_json(line) for line in report.lines],
+                    "total": _cost_json(report.total),
+                }
+            )
+        )
+        return
+    from cs_agent.console import render_costs
+
+    render_costs(out, report)
+
+
+def _cost_json(line: Any) -> dict[str, Any]:
+    data = {
+        "customer": line.customer,
+        "calls": line.calls,
+        "input_tokens": line.input_tokens,
+        "output_tokens": line.output_tokens,
+        "cache_read_tokens": line.cache_read_tokens,
+        "cache_creation_tokens": line.cache_creation_tokens,
+        "cost_usd": round(line.cost_usd, 6),
+    }
+    if line.call_id:
+        data.update(
+            call_id=line.call_id,
+            title=line.title,
+            received=line.received.isoformat() if line.received else None,
+            analyzer=line.analyzer,
+        )
+    return data
+
+
+@app.command()
+def purge(
+    older_than: Annotated[
+        str, typer.Option(help="Remove transcripts of calls received longer ago: 90d, 12w, 1d.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be removed.")
+    ] = False,
+) -> None:
+    """Delete the transcripts of old calls (action items, drafts and the audit log stay)."""
+    _setup_logging(False)
+    settings = _settings()
+    from cs_agent.durations import parse_duration
+    from cs_agent.retention import purge_transcripts
+
+    try:
+        age = parse_duration(older_than)
+    except ValueError as error:
+        raise CliError(f"--older-than: {error}", code=2) from None
+    if age <= dt.timedelta(0):
+        raise CliError("--older-than must be more than 0", code=2)
+    engine = _engine(settings)
+    try:
+        report = purge_transcripts(
+            engine, older_than=age, described=older_than, actor=_actor(), dry_run=dry_run
+        )
+    finally:
+        engine.dispose()
+    from cs_agent.console import render_purge
+
+    render_purge(out, report)
+
+
 # --- drafts -------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,9 @@ from cs_agent.rules import ANALYZER_NAME
 from cs_agent.views import CallView, DraftView
 
 if TYPE_CHECKING:
+    from cs_agent.costs import CostReport
     from cs_agent.doctor import PortReport
+    from cs_agent.retention import PurgeReport
 
 
 def render_offline_banner(console: Console) -> None:
@@ -211,3 +213,85 @@ def render_doctor(console: Console, reports: Sequence[PortReport], *, data_dir: 
     else:
         console.print(f"[green]all {len(reports)} ok[/green]")
     console.print(f"data directory: {data_dir}", highlight=False)
+
+
+def render_costs(console: Console, report: CostReport) -> None:
+    """``cs-agent costs``: one line a customer (or call), then the total."""
+    since = f" since {report.since:%Y-%m-%d %H:%M} UTC" if report.since else ""
+    per_call = report.by == "call"
+    table = Table(title=f"Analysis cost{since}", show_footer=True)
+    total = report.total
+    if per_call:
+        table.add_column("call", footer="total")
+        table.add_column("received")
+        table.add_column("customer")
+        table.add_column("analyzer")
+    else:
+        table.add_column("customer", footer="total")
+        table.add_column("calls", justify="right", footer=f"{total.calls:,}")
+    table.add_column("input tokens", justify="right", footer=f"{total.input_tokens:,}")
+    table.add_column("output tokens", justify="right", footer=f"{total.output_tokens:,}")
+    table.add_column("cache read", justify="right", footer=f"{total.cache_read_tokens:,}")
+    table.add_column("cost", justify="right", footer=f"${total.cost_usd:,.4f}")
+    for line in report.lines:
+        first: list[str] = (
+            [
+                line.call_id or "",
+                f"{line.received:%Y-%m-%d %H:%M}" if line.received else "—",
+                line.customer or "—",
+                line.analyzer or "—",
+            ]
+            if per_call
+            else [line.customer or "(no customer)", f"{line.calls:,}"]
+        )
+        table.add_row(
+            *first,
+            f"{line.input_tokens:,}",
+            f"{line.output_tokens:,}",
+            f"{line.cache_read_tokens:,}",
+            f"${line.cost_usd:,.4f}",
+        )
+    console.print(table)
+    if per_call and total.calls > len(report.lines):
+        console.print(
+            f"[dim]{len(report.lines)} newest of {total.calls} calls; the total covers all.[/dim]"
+        )
+
+
+def render_purge(console: Console, report: PurgeReport) -> None:
+    """``cs-agent purge``: what was (or would be) removed, and what was kept."""
+    cutoff = f"{report.cutoff:%Y-%m-%d %H:%M} UTC"
+    count = len(report.calls)
+    calls = f"{count} call{'s' if count != 1 else ''}"
+    if not count:
+        console.print(
+            f"No transcripts of calls received before {cutoff} (older than "
+            f"{report.older_than}) are left; nothing to purge."
+        )
+        return
+    oldest, newest = report.calls[0].received, report.calls[-1].received
+    span = f"received {oldest:%Y-%m-%d} to {newest:%Y-%m-%d}"
+    if report.dry_run:
+        table = Table(title="Transcripts that would be removed")
+        for column in ("call", "received", "customer", "words"):
+            table.add_column(column)
+        for call in report.calls[:20]:
+            table.add_row(
+                call.call_id,
+                f"{call.received:%Y-%m-%d %H:%M}",
+                call.customer or "—",
+                f"{call.word_count:,}",
+            )
+        console.print(table)
+        if count > 20:
+            console.print(f"… and {count - 20} more")
+        console.print(
+            f"Dry run: would remove the transcripts of {calls} ({span}; {report.words:,} words) "
+            f"received before {cutoff}. Nothing was changed."
+        )
+        return
+    console.print(
+        f"Removed the transcripts of {calls} ({span}; {report.words:,} words) received before "
+        f"{cutoff}. Kept their action items, drafts and audit log; each call's audit log "
+        "records the purge."
+    )

@@ -212,6 +212,8 @@ def configure_logging(
     dbos = logging.getLogger("dbos")
     dbos.handlers = [handler]
     dbos.propagate = False
+    # Alembic announces its plugins on every start; the migrations it runs stay visible.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     return handler
 
 

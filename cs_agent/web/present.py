@@ -192,4 +192,8 @@ def describe_event(event: AuditEventRow) -> str:
             return f"v{d.get('version', '?')} as {d.get('message_id', '?')}"
         case "send_failed" | "failed":
             return str(d.get("reason", ""))
+        case "reminder_sent":
+            return f"v{d.get('version', '?')} waited {d.get('waited', '?')}, in {d.get('channel', '?')}"
+        case "transcript_purged":
+            return f"older than {d.get('older_than', '?')} ({d.get('words', '?')} words removed)"
     return ", ".join(f"{k}: {v}" for k, v in d.items() if not isinstance(v, dict | list))

@@ -13,7 +13,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from cs_agent import approvals
+from cs_agent.costs import cost_report
 from cs_agent.domain import DraftStatus
+from cs_agent.durations import parse_duration
 from cs_agent.intake import IdempotencyConflict, submit_call
 from cs_agent.runtime import Runtime
 from cs_agent.views import CallView, load_call_view
@@ -34,7 +36,7 @@ from cs_agent.web.present import (
 from cs_agent.web.render import flash, path_for, render
 from storage import repo
 from storage.db import session_scope
-from storage.models import DraftRow
+from storage.models import DraftRow, utcnow
 
 router = APIRouter()
 
@@ -79,6 +81,39 @@ async def calls_page(
         first=(number - 1) * PAGE_SIZE + 1,
         last=min(total, number * PAGE_SIZE),
         awaiting=awaiting,
+    )
+
+
+# --- costs --------------------------------------------------------------------------------------
+
+COST_PERIODS = {
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "all": "All time",
+}
+
+
+@router.get("/costs", name="costs")
+async def costs_page(
+    request: Request, person: PersonDep, runtime: RuntimeDep, period: str = "30d"
+) -> Response:
+    """What the analyses cost: per customer, the total, and the dearest recent calls."""
+    if period not in COST_PERIODS:
+        raise HTTPException(400, f"There is no period {period!r}; pick one of the list.")
+    since = None if period == "all" else utcnow() - parse_duration(period)
+    by_customer = cost_report(runtime.engine, since=since, by="customer")
+    by_call = cost_report(runtime.engine, since=since, by="call", limit=PAGE_SIZE)
+    return render(
+        request,
+        "costs.html",
+        person=person,
+        period=period,
+        periods=COST_PERIODS,
+        since=since,
+        customers=by_customer.lines,
+        total=by_customer.total,
+        calls=by_call.lines,
     )
 
 
