@@ -45,6 +45,7 @@ auth_app = typer.Typer(help="Let cs-agent act for you in an outside service.", n
 app.add_typer(auth_app, name="auth")
 app.add_typer(web_cli.app, name="web")
 
+log = logging.getLogger("cs_agent.cli")
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -353,12 +354,12 @@ def worker(
             from prometheus_client import start_http_server
 
             server, _thread = start_http_server(port, addr=metrics_host)
-            err.print(f"metrics on http://{metrics_host}:{port}/metrics")
+            log.info("metrics on http://%s:%d/metrics", metrics_host, port)
         stopping = asyncio.Event()
         # SIGTERM is how orchestrators ask a worker to stop: leave cleanly, so the other
         # workers resume whatever was in flight at once instead of after the timeout.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
-        err.print(f"[green]worker {runtime.executor_id} running[/green]; Ctrl-C to stop")
+        log.info("worker %s running; Ctrl-C to stop", runtime.executor_id)
         try:
             await stopping.wait()
         finally:

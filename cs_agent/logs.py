@@ -55,7 +55,7 @@ _PHONE = re.compile(
     r"|\(\d{3}\)\s?\d{3}[\s.-]\d{4}"  # (415) 555-0134
     r"|\d{3}[\s.-]\d{3}[\s.-]\d{4}"  # 415-555-0134
     r"|0\d{1,4}[\s-]\d{3,4}[\s-]\d{3,4}"  # 030 1234 5678
-    r")(?![\w.:/-]|\.\d)"
+    r")(?![\w:/-]|\.\d)"
 )
 _OURS = "cs-agent."  # our own Message-IDs look like addresses and are not anyone's data
 
@@ -171,22 +171,36 @@ def wants_json(fmt: LogFormat, stream: TextIO) -> bool:
     return fmt == "json"
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each line (it may be replaced)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def make_handler(*, fmt: LogFormat, mask: bool, stream: TextIO | None = None) -> logging.Handler:
-    """A handler in the chosen format, with the context and (unless ``mask`` is off) masking."""
-    target = stream or sys.stderr
+    """A handler in the chosen format, with the context and (unless ``mask`` is off) masking.
+
+    Without ``stream`` it writes to the current ``sys.stderr``.
+    """
     handler: logging.Handler
-    if wants_json(fmt, target):
-        handler = logging.StreamHandler(target)
+    if wants_json(fmt, stream or sys.stderr):
+        handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
         handler.setFormatter(JsonFormatter())
     else:
         from rich.console import Console
         from rich.logging import RichHandler
 
-        handler = RichHandler(
-            console=Console(file=target, stderr=target is sys.stderr),
-            show_path=False,
-            show_time=True,
-        )
+        console = Console(file=stream) if stream is not None else Console(stderr=True)
+        handler = RichHandler(console=console, show_path=False, show_time=True)
         handler.setFormatter(ContextTextFormatter("%(message)s"))
     handler.addFilter(ContextFilter())
     if mask:
@@ -222,7 +236,7 @@ def access_log_handler(main: logging.Handler, stream: TextIO | None = None) -> l
     lines, since Rich costs milliseconds a line on the event loop that answers requests."""
     if isinstance(main.formatter, JsonFormatter):
         return main
-    plain = logging.StreamHandler(stream or sys.stderr)
+    plain: logging.Handler = logging.StreamHandler(stream) if stream else _StderrHandler()
     plain.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     for log_filter in main.filters:
         plain.addFilter(log_filter)

@@ -143,4 +143,6 @@ async def send_reminder(draft_id: str) -> None:
                 "waited": describe_duration(waited),
             },
         )
-    log.info("reminded %s about %s after %s", channel.name, draft_id, describe_duration(waited))
+    log.info(
+        "reminder about %s sent to %s after %s", draft_id, channel.name, describe_duration(waited)
+    )

@@ -197,3 +197,15 @@ async def test_a_call_with_25_items_long_text_and_markup_is_still_one_valid_requ
     ref = await harness.channel.request_approval(big)
     assert ref["channel"] == harness.channel.name
     assert harness.shown(draft_id) == 1
+
+
+async def test_a_reminder_adds_no_second_request(harness: Harness, slack: SlackEmulator) -> None:
+    _call_id, draft_id = await process_example(harness.runtime)
+    request = request_for(harness, draft_id)
+    await harness.channel.remind(request, waited=dt.timedelta(hours=26))
+    assert harness.shown(draft_id) == 1
+    if harness.channel.name == "slack":
+        ref = request.draft.approval_ref
+        (reply,) = slack.replies(CHANNEL, ref["ts"])
+        assert "has waited 26 hours for a decision" in reply["text"]
+        assert "<@U0APPROVER1>" in str(reply["blocks"]), "the people who decide are mentioned"
