@@ -60,6 +60,7 @@ __all__ = [
     "UNKNOWN_SPEAKER",
     "TranscriptError",
     "attendees_from",
+    "decode_transcript",
     "detect_format",
     "format_for_filename",
     "parse_transcript",
@@ -172,7 +173,7 @@ def parse_transcript(data: bytes | str, *, format: TranscriptFormat | None = Non
     transcript with at least one utterance.
     """
     fmt = TranscriptFormat(format) if format is not None else None
-    text = _decode(data, fmt) if isinstance(data, bytes) else _check_text(data, fmt)
+    text = decode_transcript(data, format=fmt)
     if not text.strip():
         raise TranscriptError(
             "the transcript is empty (no text, or only whitespace); "
@@ -180,8 +181,6 @@ def parse_transcript(data: bytes | str, *, format: TranscriptFormat | None = Non
             expected="a non-empty transcript",
             format=fmt,
         )
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if fmt is None:
         fmt = detect_format(text)
     if fmt is TranscriptFormat.VTT:
@@ -201,6 +200,19 @@ def parse_transcript(data: bytes | str, *, format: TranscriptFormat | None = Non
             format=fmt,
         )
     return Transcript(format=fmt, utterances=utterances)
+
+
+def decode_transcript(data: bytes | str, *, format: TranscriptFormat | None = None) -> str:
+    """A transcript file's text as `parse_transcript` reads it, line endings normalised to ``\\n``.
+
+    Bytes are UTF-8 (a byte-order mark is dropped) or UTF-16 with a byte-order mark. Raises
+    `TranscriptError` for binary data and text that is not in those encodings.
+    """
+    fmt = TranscriptFormat(format) if format is not None else None
+    text = _decode(data, fmt) if isinstance(data, bytes) else _check_text(data, fmt)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def read_transcript(

@@ -31,8 +31,10 @@ from cs_agent.domain import (
     OutgoingEmail,
     SentEmail,
     Transcript,
+    TranscriptFormat,
 )
 from cs_agent.ports import ApprovalOutcome, CallContext
+from cs_agent.transcripts import TranscriptError, parse_transcript
 from integrations.email_message import message_id_for
 from integrations.errors import ExternalError, with_retries
 from storage import repo
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CALLS_QUEUE = "cs-agent-calls"
+PROCESS_CALL_WORKFLOW = "process_call"
 SENDS_QUEUE = "cs-agent-sends"
 SYSTEM_ACTOR = "cs-agent"
 ITEM_NAMESPACE = uuid.UUID("6f1b0b4e-8c3a-4c1e-9d0e-5a2f7c9e1b42")
@@ -106,7 +109,7 @@ class WorkflowFailure(Exception):
 # --- process_call -------------------------------------------------------------------------------
 
 
-@DBOS.workflow(name="process_call")
+@DBOS.workflow(name=PROCESS_CALL_WORKFLOW)
 async def process_call(call_id: str) -> str:
     """Analyse a call, file its action items, save the draft and ask for approval.
 
@@ -134,9 +137,7 @@ async def analyze_call(call_id: str) -> list[str]:
         call = repo.get_call(session, call_id=call_id)
         if call is None:
             raise WorkflowFailure(f"call {call_id} does not exist")
-        if call.transcript is None:
-            raise WorkflowFailure(f"call {call_id} has no transcript (purged?)")
-        transcript = Transcript.model_validate(call.transcript)
+        transcript = stored_transcript(call)
         metadata = CallMetadata.model_validate(call.call_metadata)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
     analysis: CallAnalysis = await rt.adapters.analyzer.analyze(
@@ -459,6 +460,22 @@ async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome)
         # The email went out (or failed) either way; a stale approval message is not worth
         # failing the workflow over. The audit log has the truth.
         log.warning("could not update the approval request of %s: %s", draft.id, error)
+
+
+def stored_transcript(call: CallRow) -> Transcript:
+    """The call's transcript: parsed from the text kept at intake, or as stored parsed."""
+    if call.transcript_text is not None:
+        try:
+            return parse_transcript(
+                call.transcript_text, format=TranscriptFormat(call.transcript_format)
+            )
+        except TranscriptError as error:
+            raise WorkflowFailure(
+                f"the transcript of call {call.id} does not parse: {error}"
+            ) from None
+    if call.transcript is None:
+        raise WorkflowFailure(f"call {call.id} has no transcript (purged?)")
+    return Transcript.model_validate(call.transcript)
 
 
 def call_context(rt: Runtime, call: CallRow) -> CallContext:
