@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 import cs_agent
-from cs_agent.api import calls, health, intake
+from cs_agent.api import calls, health, intake, zoom
+from cs_agent.api.auth import Authenticator
+from cs_agent.api.errors import install_error_handlers
+from cs_agent.api.openapi import document_models
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
 
+log = logging.getLogger(__name__)
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
-    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding)."""
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, run_workflows: bool = True
+) -> FastAPI:
+    """The FastAPI app. Starts its own runtime unless one is given (tests, embedding).
+
+    With ``run_workflows`` off, the process only accepts calls; workers run the workflows.
+    """
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)
+    authenticator = Authenticator(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owns_runtime:
-            await rt.start()
+            await rt.start(run_workflows=run_workflows)
+        if authenticator.is_open:
+            log.warning(
+                "intake is OPEN: no CS_AGENT_WEBHOOK_SECRET or CS_AGENT_API_TOKEN is set, so "
+                "anyone who can reach this server may submit transcripts and read calls "
+                "(fine for local development on a loopback address)"
+            )
         try:
             yield
         finally:
@@ -36,17 +53,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.runtime = rt
-
-    @app.exception_handler(HTTPException)
-    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        body = (
-            exc.detail
-            if isinstance(exc.detail, dict)
-            else {"error": "error", "detail": str(exc.detail)}
-        )
-        return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
+    app.state.authenticator = authenticator
+    install_error_handlers(app)
 
     app.include_router(intake.router)
     app.include_router(calls.router)
+    app.include_router(zoom.router)
     app.include_router(health.router)
+    document_models(app, intake.OPENAPI_MODELS + zoom.OPENAPI_MODELS)
     return app

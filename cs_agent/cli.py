@@ -271,15 +271,35 @@ def _json_result(view: Any) -> dict[str, Any]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workflows: Annotated[
+        bool,
+        typer.Option(
+            "--workflows/--no-workflows",
+            help="Also run the workflows here; --no-workflows only accepts calls (workers run them).",
+        ),
+    ] = True,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = True,
 ) -> None:
-    """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
+    """Run the HTTP API (and, unless --no-workflows, the workflows in the same process)."""
     import uvicorn
 
+    from cs_agent.api.auth import open_bind_problem
     from cs_agent.app import create_app
 
     _setup_logging(verbose=True)
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    problem = open_bind_problem(settings, host)
+    if problem is not None:
+        raise CliError(problem, code=2)
+    uvicorn.run(
+        create_app(settings, run_workflows=workflows),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=access_log,
+    )
 
 
 @app.command()

@@ -22,7 +22,7 @@ from cs_agent import workflows
 from cs_agent.domain import CallMetadata, CallStatus, Transcript, TranscriptFormat
 from cs_agent.intake_writer import IdempotencyConflict, NewCall, Submission
 from cs_agent.runtime import Runtime
-from cs_agent.transcripts import decode_transcript, parse_transcript
+from cs_agent.transcripts import TranscriptError, decode_transcript, parse_transcript
 from storage import repo
 from storage.db import session_scope
 from storage.models import CallRow, utcnow
@@ -55,6 +55,17 @@ def check_transcript(
 ) -> TranscriptText:
     """Decode and parse a transcript to check it. Raises ``TranscriptError`` naming the line."""
     text = decode_transcript(data, format=format)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # only escaped JSON can carry these
+        line = text.count("\n", 0, error.start) + 1
+        raise TranscriptError(
+            f"line {line}: the text has an unpaired surrogate escape, so it is not text; "
+            "fix the sender's JSON encoder",
+            line=line,
+            expected="text",
+            format=format,
+        ) from None
     parsed = parse_transcript(text, format=format)
     return TranscriptText(text=text, format=parsed.format, word_count=parsed.word_count())
 

@@ -94,6 +94,14 @@ def verify_signature(
         raise SignatureError("missing_signature", f"no {SIGNATURE_HEADER} header")
     header = parse_signature_header(value)
     check_timestamp(header, now=now, tolerance=tolerance)
+    return match_signature(header, body, secret=secret)
+
+
+def match_signature(header: SignatureHeader, body: bytes, *, secret: bytes) -> str:
+    """The signature (hex) in ``header`` that matches ``body``; raises ``SignatureError`` if none.
+
+    Checks the HMAC only: call ``check_timestamp`` first.
+    """
     expected = compute_signature(secret, header.timestamp, body)
     for candidate in header.signatures:
         if hmac.compare_digest(expected, candidate):

@@ -12,15 +12,18 @@ leaves: a crash after the side effect and before its checkpoint.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
 
 from cs_agent.domain import (
     ApprovalRequest,
+    Attendee,
     CallAnalysis,
     CallMetadata,
     CallStatus,
@@ -30,13 +33,15 @@ from cs_agent.domain import (
     FollowUpDraft,
     OutgoingEmail,
     SentEmail,
+    Side,
     Transcript,
     TranscriptFormat,
 )
 from cs_agent.ports import ApprovalOutcome, CallContext
 from cs_agent.transcripts import TranscriptError, parse_transcript
 from integrations.email_message import message_id_for
-from integrations.errors import ExternalError, with_retries
+from integrations.errors import ExternalError, RetryPolicy, with_retries
+from integrations.zoom import ZoomDownloader
 from storage import repo
 from storage.db import session_scope
 from storage.models import CallRow, DraftRow, utcnow
@@ -49,6 +54,7 @@ log = logging.getLogger(__name__)
 CALLS_QUEUE = "cs-agent-calls"
 PROCESS_CALL_WORKFLOW = "process_call"
 SENDS_QUEUE = "cs-agent-sends"
+INTAKE_QUEUE = "cs-agent-intake"
 SYSTEM_ACTOR = "cs-agent"
 ITEM_NAMESPACE = uuid.UUID("6f1b0b4e-8c3a-4c1e-9d0e-5a2f7c9e1b42")
 
@@ -81,6 +87,7 @@ async def register_queues(*, worker_concurrency: int) -> None:
         CALLS_QUEUE, worker_concurrency=worker_concurrency, polling_interval_sec=0.2
     )
     await DBOS.register_queue_async(SENDS_QUEUE, worker_concurrency=8, polling_interval_sec=0.2)
+    await DBOS.register_queue_async(INTAKE_QUEUE, worker_concurrency=4, polling_interval_sec=0.2)
 
 
 def process_call_workflow_id(call_id: str) -> str:
@@ -541,3 +548,102 @@ async def wait_for(workflow_id: str, *, timeout: float | None = None) -> Any:
     """Wait for a workflow to finish and return its result (raises what it raised)."""
     handle: Any = await DBOS.retrieve_workflow_async(workflow_id)
     return await asyncio.wait_for(handle.get_result(polling_interval_sec=0.1), timeout)
+
+
+# --- ingest_zoom_transcript ---------------------------------------------------------------------
+
+ZOOM_DOWNLOAD_POLICY = RetryPolicy(attempts=8, initial_delay=0.5, max_delay=60.0)
+"""A download that keeps failing is retried for about two minutes before the call is failed."""
+
+
+class ZoomTranscriptJob(BaseModel):
+    """What a ``recording.transcript_completed`` event asks for: fetch this file for this meeting."""
+
+    meeting_uuid: str
+    topic: str | None = None
+    start_time: dt.datetime | None = None
+    timezone: str | None = None
+    host_email: str | None = None
+    download_url: str
+    download_token: str
+
+    def metadata(self) -> CallMetadata:
+        """The call's metadata as far as Zoom tells it."""
+        return CallMetadata(
+            title=self.topic,
+            call_date=_local_date(self.start_time, self.timezone),
+            attendees=[Attendee(name=self.host_email, email=self.host_email, side=Side.US)]
+            if self.host_email
+            else [],
+            source_id=self.meeting_uuid,
+        )
+
+
+def _local_date(start: dt.datetime | None, timezone: str | None) -> dt.date | None:
+    if start is None:
+        return None
+    if timezone and start.tzinfo is not None:
+        try:
+            return start.astimezone(ZoneInfo(timezone)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return start.date()
+
+
+def zoom_workflow_id(meeting_uuid: str) -> str:
+    """One ingestion a meeting: Zoom's retries of the same event collapse into it."""
+    return f"zoom-transcript:{meeting_uuid}"
+
+
+async def start_zoom_transcript(job: ZoomTranscriptJob) -> str:
+    """Enqueue taking in a Zoom transcript (idempotent). Returns its workflow id."""
+    workflow_id = zoom_workflow_id(job.meeting_uuid)
+    with SetWorkflowID(workflow_id):
+        await DBOS.enqueue_workflow_async(
+            INTAKE_QUEUE, ingest_zoom_transcript, job.model_dump(mode="json")
+        )
+    return workflow_id
+
+
+@DBOS.workflow(name="ingest_zoom_transcript")
+async def ingest_zoom_transcript(job: dict[str, Any]) -> str:
+    """Download a Zoom transcript and submit it like any other call. Returns the call id."""
+    return await take_in_zoom_transcript(job)
+
+
+@DBOS.step(name="take_in_zoom_transcript")
+async def take_in_zoom_transcript(job_data: dict[str, Any]) -> str:
+    """Download, check and submit the transcript; or keep the call as failed, with the reason.
+
+    One step: a crash before it finished downloads again (a GET), and the submission is
+    idempotent on the meeting UUID.
+    """
+    from cs_agent.intake import check_transcript, record_failed_call, submit_call
+
+    rt = current_runtime()
+    job = ZoomTranscriptJob.model_validate(job_data)
+    metadata = job.metadata()
+    downloader = ZoomDownloader(
+        api_url=rt.settings.zoom_api_url, max_bytes=rt.settings.max_transcript_bytes
+    )
+    try:
+        data = await with_retries(
+            lambda: downloader.download(job.download_url, token=job.download_token),
+            what=f"downloading the Zoom transcript of meeting {job.meeting_uuid}",
+            policy=ZOOM_DOWNLOAD_POLICY,
+        )
+    except ExternalError as error:
+        return record_failed_call(
+            rt, source="zoom", metadata=metadata, reason=f"the transcript download failed: {error}"
+        )
+    try:
+        transcript = check_transcript(data, format=TranscriptFormat.VTT)
+    except TranscriptError as error:
+        return record_failed_call(
+            rt,
+            source="zoom",
+            metadata=metadata,
+            reason=f"the Zoom transcript does not parse: {error}",
+        )
+    submission = await submit_call(rt, transcript=transcript, metadata=metadata, source="zoom")
+    return submission.call_id
