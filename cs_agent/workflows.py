@@ -145,6 +145,9 @@ async def analyze_call(call_id: str) -> list[str]:
         if call is None:
             raise WorkflowFailure(f"call {call_id} does not exist")
         transcript = stored_transcript(call)
+        if not call.word_count:  # intake checked the text without counting its words
+            call.word_count = transcript.word_count()
+            session.add(call)
         metadata = CallMetadata.model_validate(call.call_metadata)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
     analysis: CallAnalysis = await rt.adapters.analyzer.analyze(

@@ -63,8 +63,11 @@ _REASONS = {
 }
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the app was created with."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime the app was created with.
+
+    A coroutine, so FastAPI calls it on the event loop rather than through its thread pool.
+    """
     runtime: Runtime = request.app.state.runtime
     return runtime
 
