@@ -23,7 +23,6 @@ from cs_agent.domain import CallMetadata, CallStatus, Transcript, TranscriptForm
 from cs_agent.intake_writer import IdempotencyConflict, NewCall, Submission
 from cs_agent.runtime import Runtime
 from cs_agent.transcripts import (
-    TranscriptError,
     decode_transcript,
     is_certainly_vtt,
     parse_transcript,
@@ -63,17 +62,6 @@ def check_transcript(
     WebVTT laid out the usual way passes a fast structural check instead of a full parse.
     """
     text = decode_transcript(data, format=format)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:  # only escaped JSON can carry these
-        line = text.count("\n", 0, error.start) + 1
-        raise TranscriptError(
-            f"line {line}: the text has an unpaired surrogate escape, so it is not text; "
-            "fix the sender's JSON encoder",
-            line=line,
-            expected="text",
-            format=format,
-        ) from None
     if format in (None, TranscriptFormat.VTT) and is_certainly_vtt(text):
         # The common case, checked in a fraction of a parse; the words are counted when the
         # workflow parses it.
