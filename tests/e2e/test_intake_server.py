@@ -126,8 +126,10 @@ def test_a_declared_oversize_upload_gets_413_on_the_wire(live_url: str) -> None:
     assert f"{LIMIT + 1} bytes" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
-def test_serve_refuses_a_public_address_with_intake_open(isolated_environment: Path, host: str) -> None:
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])  # noqa: S104
+def test_serve_refuses_a_public_address_with_intake_open(
+    isolated_environment: Path, host: str
+) -> None:
     proc = serve("--host", host, "--port", "9", env=dict(os.environ))
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
