@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cs-agent process examples/acme-renewal.vtt --metadata examples/acme-renewal.meta.json
+	CS_AGENT_COMPANY_NAME="$${CS_AGENT_COMPANY_NAME:-Brightwave}" \
+		$(BIN)/cs-agent process examples/acme-renewal.vtt --metadata examples/acme-renewal.meta.json
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,6 +31,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/linear.py
+
+	$(BIN)/python bench/agent_tokens.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

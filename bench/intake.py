@@ -1,6 +1,6 @@
 """Benchmark transcript intake: signed 30-minute transcripts posted to the real server.
 
-Starts ``cs-agent serve --no-workflows`` (uvicorn, one process, SQLite in a temporary data
+Starts ``cs-agent serve --api-only`` (uvicorn, one process, SQLite in a temporary data
 directory, the workflows enqueued but not executed: no worker runs them) and, for comparison,
 a bare FastAPI endpoint that only reads the body, served by uvicorn in the same way. Then
 posts ``--requests`` signed copies of ``examples/acme-renewal.vtt`` (each with its own
@@ -265,7 +265,7 @@ def main() -> int:
         server_cmd = [
             str(Path(sys.executable).with_name("cs-agent")),
             "serve",
-            "--no-workflows",
+            "--api-only",
             "--no-access-log",
             "--port",
             str(real_port),

@@ -24,7 +24,8 @@ def create_app(
 ) -> FastAPI:
     """The FastAPI app. Starts its own runtime unless one is given (tests, embedding).
 
-    With ``run_workflows`` off, the process only accepts calls; workers run the workflows.
+    ``run_workflows=False`` makes an API-only process: it accepts calls and enqueues their
+    workflows, and ``cs-agent worker`` processes run them.
     """
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)

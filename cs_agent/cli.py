@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from cs_agent.config import Settings
+from cs_agent.config import ConfigurationError, Settings
 from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.transcripts import TranscriptError, format_for_filename, parse_transcript
 
@@ -37,6 +37,12 @@ app = typer.Typer(
 )
 drafts_app = typer.Typer(help="Follow-up drafts waiting for a decision.", no_args_is_help=True)
 app.add_typer(drafts_app, name="drafts")
+calls_app = typer.Typer(
+    help="Calls: their status, failures, and retrying them.", no_args_is_help=True
+)
+app.add_typer(calls_app, name="calls")
+auth_app = typer.Typer(help="Let cs-agent act for you in an outside service.", no_args_is_help=True)
+app.add_typer(auth_app, name="auth")
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
@@ -272,17 +278,18 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workflows: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--workflows/--no-workflows",
-            help="Also run the workflows here; --no-workflows only accepts calls (workers run them).",
+            "--workflows/--api-only",
+            help="Also run workflows in this process. Default: yes on SQLite, no on PostgreSQL "
+            "(run `cs-agent worker` processes there).",
         ),
-    ] = True,
+    ] = None,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
 ) -> None:
-    """Run the HTTP API (and, unless --no-workflows, the workflows in the same process)."""
+    """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
     import uvicorn
 
     from cs_agent.api.auth import open_bind_problem
@@ -293,8 +300,9 @@ def serve(
     problem = open_bind_problem(settings, host)
     if problem is not None:
         raise CliError(problem, code=2)
+    run_workflows = (not settings.is_postgres) if workflows is None else workflows
     uvicorn.run(
-        create_app(settings, run_workflows=workflows),
+        create_app(settings, run_workflows=run_workflows),
         host=host,
         port=port,
         log_config=None,
@@ -309,13 +317,19 @@ def worker(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True) -> 
     settings = _settings()
 
     async def run() -> None:
+        import signal
+
         from cs_agent.runtime import Runtime
 
         runtime = Runtime(settings)
         await runtime.start()
-        err.print("[green]worker running[/green]; Ctrl-C to stop")
+        stopping = asyncio.Event()
+        # SIGTERM is how orchestrators ask a worker to stop: leave cleanly, so the other
+        # workers resume whatever was in flight at once instead of after the timeout.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+        err.print(f"[green]worker {runtime.executor_id} running[/green]; Ctrl-C to stop")
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             await runtime.stop()
 
@@ -379,6 +393,94 @@ async def _with_runtime(settings: Settings, work: Callable[[Any], Awaitable[T]])
         return await work(runtime)
     finally:
         await runtime.stop()
+
+
+@calls_app.command("list")
+def calls_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed calls, with why.")] = False,
+    status: Annotated[str | None, typer.Option(help="Only calls in this status.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """Calls, newest first."""
+    _setup_logging(False)
+    settings = _settings()
+    from storage import repo
+    from storage.db import make_engine, migrate, session_scope
+
+    engine = make_engine(settings.app_database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        rows = repo.list_calls(session, status="failed" if failed else status, limit=limit)
+    table = Table(title="Failed calls" if failed else "Calls")
+    for column in ("call", "status", "customer", "title", "received"):
+        table.add_column(column)
+    if failed:
+        table.add_column("why")
+    for row in rows:
+        cells = [
+            row.id,
+            row.status,
+            row.customer_name or "—",
+            row.title or "—",
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+        ]
+        if failed:
+            cells.append(row.failure_reason or "")
+        table.add_row(*cells)
+    out.print(table)
+    if failed and rows:
+        out.print("Fix the cause, then: [bold]cs-agent calls retry CALL[/bold]")
+
+
+@calls_app.command("show")
+def calls_show(call_id: Annotated[str, typer.Argument(help="The call id.")]) -> None:
+    """One call: summary, action items, the draft."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent.views import load_call_view
+
+        view = load_call_view(runtime, call_id)
+        if view is None:
+            raise CliError(f"no call {call_id}")
+        return view
+
+    view = _run(lambda: _with_runtime(settings, work))
+    from cs_agent.console import render_call
+
+    render_call(out, view)
+
+
+@calls_app.command("retry")
+def calls_retry(
+    call_id: Annotated[str, typer.Argument(help="A failed call's id.")],
+    wait: Annotated[bool, typer.Option(help="Wait for the call to finish.")] = True,
+) -> None:
+    """Resume a failed call from the step that failed; finished steps are not redone."""
+    _setup_logging(False)
+    settings = _settings()
+
+    async def work(runtime: Any) -> Any:
+        from cs_agent import workflows
+        from cs_agent.retry import RetryRefused, retry_call
+        from cs_agent.views import load_call_view
+
+        try:
+            workflow_id = await retry_call(runtime, call_id=call_id, actor=_actor())
+        except RetryRefused as refused:
+            raise CliError(str(refused)) from None
+        if wait:
+            with contextlib.suppress(Exception):  # a failure is shown from the call's status
+                await workflows.wait_for(workflow_id)
+        return load_call_view(runtime, call_id)
+
+    view = _run(lambda: _with_runtime(settings, work))
+    from cs_agent.console import render_call
+
+    render_call(out, view)
+    if view.status == "failed":
+        raise typer.Exit(1)
 
 
 @drafts_app.command("list")
@@ -496,6 +598,72 @@ def drafts_reject(
     out.print(f"Rejected {decision.draft.id}; nothing will be sent.")
 
 
+# --- auth ---------------------------------------------------------------------------------------
+
+
+@auth_app.command("gmail")
+def auth_gmail(
+    client_secret: Annotated[
+        Path, typer.Argument(help="The OAuth client (Desktop app) JSON from Google Cloud console.")
+    ],
+    token_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the token. Default: CS_AGENT_GMAIL_CREDENTIALS if set, "
+            "else gmail-token.json in the data directory.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing token file.")] = False,
+    port: Annotated[
+        int, typer.Option(help="Local port for Google's redirect (0: any free port).")
+    ] = 0,
+    browser: Annotated[
+        bool, typer.Option(help="Open the sign-in page in a browser on this machine.")
+    ] = True,
+) -> None:
+    """Sign in with Google and save a token cs-agent sends follow-ups with (gmail.send and
+    gmail.readonly only)."""
+    _setup_logging(False)
+    settings = _settings()
+    target = token_out or settings.gmail_credentials or settings.data_dir / "gmail-token.json"
+    if target.exists() and not force:
+        raise CliError(f"{target} already exists; pass --force to replace it, or --out elsewhere")
+    from integrations.gmail_auth import run_installed_app_flow, write_token_file
+
+    try:
+        credentials = run_installed_app_flow(client_secret, port=port, open_browser=browser)
+    except ConfigurationError:
+        raise
+    except Exception as error:  # the flow raises oauthlib, wsgiref and socket errors alike
+        raise CliError(
+            f"Google sign-in did not complete: {type(error).__name__}: {error}"
+        ) from None
+    address = _run(lambda: _gmail_account(settings, credentials, target))
+    write_token_file(credentials, target, account=address, force=force)
+    out.print(f"Signed in as [bold]{address}[/bold]; token written to {target} (owner-only).")
+    out.print("Send follow-ups with it by setting:", highlight=False)
+    out.print(f"  CS_AGENT_GMAIL_CREDENTIALS={target}", highlight=False, soft_wrap=True)
+    out.print(f"  CS_AGENT_GMAIL_SENDER={address}", highlight=False, soft_wrap=True)
+
+
+async def _gmail_account(settings: Settings, credentials: Any, path: Path) -> str:
+    from integrations.errors import ExternalError
+    from integrations.gmail import GmailMailer, build_gmail_service
+    from integrations.gmail_auth import GmailIdentity
+
+    identity = GmailIdentity(
+        credentials=credentials, kind="authorized_user", path=path, sender="this account"
+    )
+    service = build_gmail_service(
+        credentials, api_url=settings.gmail_api_url, timeout=settings.gmail_timeout_seconds
+    )
+    try:
+        return await GmailMailer(service, identity=identity).account_address()
+    except ExternalError as error:
+        raise CliError(f"signed in, but reading the Gmail profile failed: {error}") from None
+
+
 def main() -> None:
     """Console entry point: run the app, turning expected errors into one line."""
     debug = "--debug" in sys.argv
@@ -508,3 +676,8 @@ def main() -> None:
             raise
         err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise SystemExit(error.code) from None
+    except ConfigurationError as error:
+        if debug:
+            raise
+        err.print(f"[red]configuration error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None

@@ -20,6 +20,10 @@ def default_data_dir() -> Path:
     return Path(base).expanduser() / "cs-agent"
 
 
+class ConfigurationError(ValueError):
+    """A setting is missing or wrong. The message names the variable and says what to do."""
+
+
 def _split_csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -43,12 +47,28 @@ class Settings(BaseSettings):
 
     # --- the analyzer ------------------------------------------------------------------------
     analyzer: Literal["auto", "claude", "rules"] = "auto"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     anthropic_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CS_AGENT_ANTHROPIC_API_KEY"),
     )
+    anthropic_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "CS_AGENT_ANTHROPIC_BASE_URL"),
+    )
+    """The model API's base URL (a gateway or proxy); the real API when unset."""
+    claude_cli: Path | None = None
+    """The ``claude`` executable; the one bundled with claude-agent-sdk when unset."""
     max_turns: int = 12
+    """Model turns one analysis (one window) may take before it is stopped."""
+    thinking_tokens: int = 0
+    """Extended-thinking budget per model turn; 0 turns thinking off (cheaper, faster)."""
+    model_max_retries: int = 2
+    """How often the CLI retries one failed model request (429, 5xx) before giving up."""
+    analysis_attempts: int = 3
+    """Whole analyses the workflow tries when the model API stays rate-limited or down."""
+    analysis_retry_delay: float = 10.0
+    """Seconds before the second analysis attempt; doubles for each further attempt."""
     window_chars: int = 120_000
     """Transcripts longer than this (in compact form) are analysed in overlapping windows."""
     window_overlap_chars: int = 4_000
@@ -64,9 +84,15 @@ class Settings(BaseSettings):
 
     # --- Linear ------------------------------------------------------------------------------
     linear_api_key: SecretStr | None = None
+    """A personal API key (sent as ``Authorization: <key>``)."""
+    linear_oauth_token: SecretStr | None = None
+    """An OAuth access token (sent as ``Authorization: Bearer <token>``); wins over the key."""
     linear_api_url: str = "https://api.linear.app/graphql"
     linear_team: str | None = None
+    """The key of the team issues are filed in (``CS``); may be left out if there is one team."""
     linear_label: str = "customer-follow-up"
+    """The label every filed issue gets; created in the team if it does not exist."""
+    linear_timeout_seconds: float = 15.0
     linear_assignees: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Owner name → Linear user email, for owners whose email is not in the call metadata."""
 
@@ -80,8 +106,21 @@ class Settings(BaseSettings):
 
     # --- Gmail -------------------------------------------------------------------------------
     gmail_credentials: Path | None = None
+    """A service-account key (domain-wide delegation) or an OAuth token file from
+    ``cs-agent auth gmail``; setting it switches sending to Gmail."""
     gmail_sender: str | None = None
+    """The mailbox follow-ups are sent from (the user a service account impersonates)."""
     gmail_api_url: str = "https://gmail.googleapis.com/"
+    gmail_timeout_seconds: float = 30.0
+    google_token_url: str | None = None
+    """Google's OAuth token endpoint, replaced (for a proxy or a test); default: Google's."""
+
+    # --- SMTP (for mail systems other than Google Workspace) -------------------------------
+    smtp_url: SecretStr | None = None
+    """``smtp://user:password@host:587`` (STARTTLS) or ``smtps://user:password@host:465``."""
+    smtp_ca_file: Path | None = None
+    """Extra CA certificates (PEM) to trust for the SMTP server's TLS certificate."""
+    smtp_timeout_seconds: float = 30.0
 
     # --- Zoom and intake ---------------------------------------------------------------------
     zoom_api_url: str = "https://api.zoom.us/v2/"
@@ -100,6 +139,15 @@ class Settings(BaseSettings):
     # --- workers -----------------------------------------------------------------------------
     worker_concurrency: int = 4
     """How many calls one process analyses at once."""
+    retry_attempts: int = 5
+    """Tries of one call to Linear, Slack or the mailer while it is rate-limited or down."""
+    retry_initial_delay: float = 0.5
+    """Seconds before the second try; doubles each time (a Retry-After from the service wins)."""
+    retry_max_delay: float = 30.0
+    """The longest single wait between tries."""
+    worker_heartbeat_seconds: float = 5.0
+    worker_timeout_seconds: float = 30.0
+    """A worker silent this long is taken for dead; the others resume its workflows."""
 
     @field_validator("slack_approvers", mode="before")
     @classmethod

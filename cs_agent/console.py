@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -78,8 +77,27 @@ def render_call(console: Console, view: CallView) -> None:
     if view.draft:
         render_draft(console, view.draft)
         render_next_step(console, view)
-    cost = f"${view.cost_usd:.4f}" if view.cost_usd else "$0 (no model used)"
-    console.print(f"[dim]call {view.call_id} · {view.words} words · analysis cost {cost}[/dim]")
+    if view.analyzer != ANALYZER_NAME:  # the offline analyzer's notes are in its banner
+        for note in view.analysis_notes:
+            console.print(Text(f"note: {note}", style="dim"))
+    console.print(f"[dim]call {view.call_id} · {view.words} words · {usage_line(view)}[/dim]")
+
+
+def usage_line(view: CallView) -> str:
+    """What the analysis cost: money, tokens, round trips to the model and time."""
+    usage = view.usage
+    if usage is None or not (usage.requests or usage.input_tokens or view.cost_usd):
+        return "analysis cost $0 (no model used)"
+    parts = [f"analysis cost ${view.cost_usd:.4f}"]
+    tokens = f"{usage.input_tokens:,} tokens in, {usage.output_tokens:,} out"
+    if usage.cache_read_tokens:
+        tokens += f" ({usage.cache_read_tokens:,} read from cache)"
+    parts.append(tokens)
+    if usage.requests:
+        parts.append(f"{usage.requests} model request{'s' if usage.requests != 1 else ''}")
+    if usage.duration_ms:
+        parts.append(f"{usage.duration_ms / 1000:.1f} s")
+    return " · ".join(parts)
 
 
 def render_items(console: Console, view: CallView) -> None:
@@ -123,7 +141,7 @@ def render_draft(console: Console, draft: DraftView) -> None:
     header.append(draft.subject)
     console.print(
         Panel(
-            Group(header, Text(""), Markdown(draft.body)),
+            Group(header, Text(""), Text(draft.body)),
             title=f"Follow-up email · draft {draft.id} v{draft.version} · {draft.status}",
             box=box.ROUNDED,
         )

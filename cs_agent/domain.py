@@ -194,6 +194,8 @@ class Usage(BaseModel):
     cache_creation_tokens: int = 0
     cost_usd: float = 0.0
     turns: int = 0
+    requests: int = 0
+    """Round trips to the model API (each one resends the conversation so far)."""
     duration_ms: int = 0
 
 
@@ -285,6 +287,9 @@ class OutgoingEmail(BaseModel):
     body: str
     """Markdown."""
     thread_id: str | None = None
+    """The provider's conversation to reply in (a Gmail thread id), when known."""
+    thread_subject: str | None = None
+    """A subject to find that conversation by, when its id is not known."""
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
 

@@ -47,6 +47,7 @@ from storage.db import session_scope
 from storage.models import CallRow, DraftRow, utcnow
 
 if TYPE_CHECKING:
+    from cs_agent.config import Settings
     from cs_agent.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -150,9 +151,21 @@ async def analyze_call(call_id: str) -> list[str]:
             session.add(call)
         metadata = CallMetadata.model_validate(call.call_metadata)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
-    analysis: CallAnalysis = await rt.adapters.analyzer.analyze(
-        transcript, metadata, tracker=rt.adapters.tracker
-    )
+    analyzer = rt.adapters.analyzer
+    policy = analysis_retry_policy(rt.settings)
+    try:
+        analysis: CallAnalysis = await with_retries(
+            lambda: analyzer.analyze(transcript, metadata, tracker=rt.adapters.tracker),
+            what=f"analysing call {call_id}",
+            policy=policy,
+        )
+    except ExternalError as error:
+        if not error.transient:
+            raise
+        raise WorkflowFailure(
+            f"{error}; gave up after {policy.attempts} attempt(s). Nothing was filed; "
+            "retry the call when the model API is back."
+        ) from None
     item_ids = [
         item_id_for(call_id, position, item.title)
         for position, item in enumerate(analysis.action_items)
@@ -173,6 +186,24 @@ async def analyze_call(call_id: str) -> list[str]:
     return item_ids
 
 
+def service_retry_policy(settings: Settings) -> RetryPolicy:
+    """How hard a step tries one call to a tracker, approval channel or mailer."""
+    return RetryPolicy(
+        attempts=max(1, settings.retry_attempts),
+        initial_delay=settings.retry_initial_delay,
+        max_delay=settings.retry_max_delay,
+    )
+
+
+def analysis_retry_policy(settings: Settings) -> RetryPolicy:
+    """How often a whole analysis is tried when the model API is rate-limited or down."""
+    return RetryPolicy(
+        attempts=max(1, settings.analysis_attempts),
+        initial_delay=settings.analysis_retry_delay,
+        max_delay=max(settings.analysis_retry_delay, 300.0),
+    )
+
+
 @DBOS.step(name="file_action_item")
 async def file_action_item(call_id: str, item_id: str) -> None:
     """File one action item under its deterministic id, unless it matched an open issue."""
@@ -191,6 +222,7 @@ async def file_action_item(call_id: str, item_id: str) -> None:
             repo.item_from_row(row), issue_id=uuid.UUID(item_id), call=call_context(rt, call)
         ),
         what=f"filing action item {row.position + 1} of call {call_id}",
+        policy=service_retry_policy(rt.settings),
     )
     with session_scope(rt.engine) as session:
         repo.record_issue(session, item_id=item_id, issue=issue)
@@ -253,7 +285,9 @@ async def request_approval(draft_id: str) -> dict[str, str]:
     request = load_approval_request(rt, draft_id)
     channel = rt.adapters.approvals
     ref = await with_retries(
-        lambda: channel.request_approval(request), what=f"requesting approval of {draft_id}"
+        lambda: channel.request_approval(request),
+        what=f"requesting approval of {draft_id}",
+        policy=service_retry_policy(rt.settings),
     )
     with session_scope(rt.engine) as session:
         repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
@@ -298,25 +332,40 @@ class SendResult(BaseModel):
 
 @DBOS.workflow(name="send_followup")
 async def send_followup(draft_id: str, version: int) -> SendResult:
-    """Send one approved version of a draft, exactly once."""
+    """Send one approved version of a draft, exactly once.
+
+    Any failure marks the draft failed with the reason (it stays editable, and an edited
+    version can be approved again) and tells the approval channel; nothing is lost.
+    """
     email = await claim_draft(draft_id, version)
     if email is None:
         return await current_draft_result(draft_id, version)
+    earlier_ids = [
+        message_id_for(draft_id=draft_id, version=earlier, sender=email.sender)
+        for earlier in range(1, version)
+    ]
     try:
-        sent = await deliver_email(email)
-    except ExternalError as error:
-        reason = str(error)
+        sent = await deliver_email(email, earlier_ids)
+    except Exception as error:
+        reason = _describe_failure(error)
         await mark_send_failed(draft_id, version, reason)
         return SendResult(
             draft_id=draft_id, version=version, status=DraftStatus.FAILED, detail=reason
         )
-    await mark_sent(draft_id, version, sent)
+    detail = None
+    if sent.message_id != email.message_id:
+        detail = (
+            f"an earlier version of this draft had already been sent as {sent.message_id}; "
+            f"version {version} was not sent"
+        )
+    await mark_sent(draft_id, version, sent, detail)
     return SendResult(
         draft_id=draft_id,
         version=version,
         status=DraftStatus.SENT,
         message_id=sent.message_id,
         location=sent.location,
+        detail=detail,
     )
 
 
@@ -358,24 +407,39 @@ def outgoing_email(rt: Runtime, row: DraftRow, metadata: CallMetadata) -> Outgoi
         subject=row.subject,
         body=row.body,
         thread_id=metadata.gmail_thread_id,
+        thread_subject=metadata.gmail_thread_subject,
     )
 
 
 @DBOS.step(name="deliver_email")
-async def deliver_email(email: OutgoingEmail) -> SentEmail:
-    """Send the email, unless an earlier attempt already did (looked up by its Message-ID)."""
-    mailer = current_runtime().adapters.mailer
-    earlier = await with_retries(
-        lambda: mailer.find_sent(email.message_id), what=f"looking up {email.message_id}"
+async def deliver_email(email: OutgoingEmail, earlier_message_ids: list[str]) -> SentEmail:
+    """Send the email, unless it, or an earlier version of the same draft, was already sent.
+
+    The look-up runs before every attempt, not only the first: an attempt that timed out may
+    have reached the provider, and the next one must find it instead of sending again. The
+    earlier versions are looked up too, because a version marked failed after an unknown
+    outcome may in fact have gone out before the draft was edited and approved again.
+    """
+    rt = current_runtime()
+    mailer = rt.adapters.mailer
+
+    async def attempt() -> SentEmail:
+        for message_id in [email.message_id, *earlier_message_ids]:
+            earlier = await mailer.find_sent(message_id)
+            if earlier is not None:
+                log.info("%s was already sent; not sending again", message_id)
+                return earlier
+        return await mailer.send(email)
+
+    return await with_retries(
+        attempt, what=f"sending {email.message_id}", policy=service_retry_policy(rt.settings)
     )
-    if earlier is not None:
-        log.info("%s was already sent; not sending again", email.message_id)
-        return earlier
-    return await with_retries(lambda: mailer.send(email), what=f"sending {email.message_id}")
 
 
 @DBOS.step(name="mark_sent")
-async def mark_sent(draft_id: str, version: int, sent: SentEmail) -> None:
+async def mark_sent(
+    draft_id: str, version: int, sent: SentEmail, detail: str | None = None
+) -> None:
     """sending → sent; record the ids; tell the approval channel."""
     rt = current_runtime()
     with session_scope(rt.engine) as session:
@@ -404,10 +468,13 @@ async def mark_sent(draft_id: str, version: int, sent: SentEmail) -> None:
                 "message_id": sent.message_id,
                 "provider_message_id": sent.provider_message_id,
                 "location": sent.location,
+                **({"note": detail} if detail else {}),
             },
         )
         draft = repo.draft_from_row(row)
-    await _announce(rt, draft, ApprovalOutcome(status="sent", location=sent.location))
+    await _announce(
+        rt, draft, ApprovalOutcome(status="sent", location=sent.location, detail=detail)
+    )
 
 
 @DBOS.step(name="mark_send_failed")
@@ -465,6 +532,7 @@ async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome)
         await with_retries(
             lambda: rt.adapters.approvals.show_outcome(draft, outcome),
             what=f"updating the approval request of {draft.id}",
+            policy=service_retry_policy(rt.settings),
         )
     except ExternalError as error:
         # The email went out (or failed) either way; a stale approval message is not worth

@@ -7,17 +7,21 @@ escaped, never passed through, so a drafted body cannot smuggle markup into an e
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, getaddresses, parseaddr
 
 from markdown_it import MarkdownIt
 
 from cs_agent.domain import OutgoingEmail
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# ``breaks``: a line break in the draft is a line break in the email (sign-offs, addresses),
+# as people expect from the text they approved.
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
 
 _HTML_TEMPLATE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"></head>
@@ -43,23 +47,23 @@ def message_id_for(*, draft_id: str, version: int, sender: str) -> str:
 
 
 def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage:
-    """The email as a MIME message: headers encoded per RFC 2047/5322, text and HTML parts."""
+    """The email as a MIME message: headers encoded per RFC 2047/5322, text and HTML parts.
+
+    Non-ASCII subjects and display names become RFC 2047 encoded words when serialised; line
+    breaks in a subject (a person's edit can carry one) are folded to spaces, since a header
+    cannot hold them.
+    """
     message = EmailMessage(policy=SMTP)
     sender_addr = parseaddr(email.sender)[1] or email.sender
-    message["From"] = formataddr((email.sender_name or "", sender_addr))
+    message["From"] = _address(sender_addr, email.sender_name)
     message["To"] = ", ".join(_format_address(a) for a in email.to)
     if email.cc:
         message["Cc"] = ", ".join(_format_address(a) for a in email.cc)
     if email.reply_to:
-        message["Reply-To"] = email.reply_to
-    message["Subject"] = email.subject
+        message["Reply-To"] = _format_address(email.reply_to)
+    message["Subject"] = one_line(email.subject)
     message["Message-ID"] = email.message_id
-    if date:
-        message["Date"] = date
-    else:
-        import datetime as dt
-
-        message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    message["Date"] = date or format_datetime(dt.datetime.now(dt.UTC))
     if email.in_reply_to:
         message["In-Reply-To"] = email.in_reply_to
     if email.references:
@@ -70,10 +74,33 @@ def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage
     return message
 
 
+def envelope_recipients(email: OutgoingEmail) -> list[str]:
+    """The bare addresses of everyone in To and Cc, each once, in order."""
+    seen: set[str] = set()
+    addresses: list[str] = []
+    for _name, addr in getaddresses([*email.to, *email.cc]):
+        if addr and addr.lower() not in seen:
+            seen.add(addr.lower())
+            addresses.append(addr)
+    return addresses
+
+
+def one_line(value: str) -> str:
+    """``value`` with runs of line breaks and surrounding whitespace folded into one space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
+
+
+def _address(addr: str, name: str | None) -> str:
+    if not name:
+        return addr
+    local, at, domain = addr.rpartition("@")
+    if not at:
+        return addr
+    return str(Address(display_name=one_line(name), username=local, domain=domain))
+
+
 def _format_address(value: str) -> str:
     name, addr = parseaddr(value)
     if not addr:
         return value
-    if not name:
-        return addr
-    return str(Address(display_name=name, addr_spec=addr))
+    return _address(addr, name)

@@ -1,7 +1,8 @@
 """One error taxonomy for every outside system, and the one place retries live.
 
 Adapters translate what their service answers (HTTP status, GraphQL error codes, Slack's
-``ok: false``) into these four kinds. The workflows only ever reason about the kinds:
+``ok: false``) into these kinds (four, plus ``OutcomeUnknown`` for the rare system that cannot
+tell us whether it did what we asked). The workflows only ever reason about the kinds:
 transient ones are retried here with capped exponential backoff that honours ``Retry-After``;
 permanent ones fail the step at once with a message a person can act on.
 """
@@ -124,3 +125,11 @@ async def with_retries(
             await sleep(wait)
             delay = min(delay * policy.backoff, policy.max_delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class OutcomeUnknown(ExternalError):
+    """The system may or may not have done it, and offers no way to ask.
+
+    Retrying could do it twice, so this is not transient: a person checks, then decides. (An SMTP
+    connection lost after the message was transmitted is the case: the server may have queued it.)
+    """

@@ -149,3 +149,34 @@ class LocalTaskRow(SQLModel, table=True):
     state: str = Field(default="open", max_length=16)
     call_id: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class MailDeliveryRow(SQLModel, table=True):
+    """The journal of a mailer that cannot be asked what it sent (SMTP).
+
+    A row is written, and committed, just before the message is handed to the server
+    (``transmitting``) and marked ``accepted`` when the server confirms. A row still
+    ``transmitting`` after the attempt ended means the outcome is unknown.
+    """
+
+    __tablename__ = "mail_deliveries"
+
+    message_id: str = Field(primary_key=True, max_length=255)
+    mailer: str = Field(max_length=32)
+    status: str = Field(default="transmitting", max_length=16)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    server_reply: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+
+
+class WorkerRow(SQLModel, table=True):
+    """A running worker's heartbeat, so the others can resume its work if it dies."""
+
+    __tablename__ = "workers"
+
+    executor_id: str = Field(primary_key=True, max_length=128)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -32,6 +32,7 @@ from storage.models import (
     CallRow,
     DraftRow,
     LocalTaskRow,
+    MailDeliveryRow,
     utcnow,
 )
 
@@ -423,3 +424,42 @@ def list_local_tasks(
     if state is not None:
         query = query.where(LocalTaskRow.state == state)
     return session.exec(query).all()
+
+
+# --- the journal of mailers that cannot be asked (SMTP) -------------------------------------------
+
+
+def get_mail_delivery(session: Session, *, message_id: str) -> MailDeliveryRow | None:
+    """The journal entry of ``message_id``, if an attempt to hand it over ever started."""
+    return session.get(MailDeliveryRow, message_id)
+
+
+def begin_mail_delivery(
+    session: Session, *, message_id: str, mailer: str, recipients: list[str]
+) -> bool:
+    """Record that ``message_id`` is about to be handed over. False if an entry exists already."""
+    try:
+        with session.begin_nested():
+            session.add(
+                MailDeliveryRow(message_id=message_id, mailer=mailer, recipients=recipients)
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def finish_mail_delivery(session: Session, *, message_id: str, server_reply: str) -> None:
+    """The server confirmed it has the message."""
+    session.execute(
+        update(MailDeliveryRow)
+        .where(col(MailDeliveryRow.message_id) == message_id)
+        .values(status="accepted", server_reply=server_reply, finished_at=utcnow())
+    )
+
+
+def forget_mail_delivery(session: Session, *, message_id: str) -> None:
+    """The server refused the message outright: nothing was delivered, so no entry is kept."""
+    row = session.get(MailDeliveryRow, message_id)
+    if row is not None and row.status != "accepted":
+        session.delete(row)

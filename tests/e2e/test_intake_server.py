@@ -61,7 +61,7 @@ def wait_for_port(proc: subprocess.Popen[bytes], port: int, timeout: float = 60)
 async def test_an_accepted_call_survives_killing_the_server(settings: Settings) -> None:
     port = free_port()
     env = {**os.environ, "CS_AGENT_API_TOKEN": TOKEN}
-    proc = serve("--no-workflows", "--port", str(port), env=env)
+    proc = serve("--api-only", "--port", str(port), env=env)
     try:
         wait_for_port(proc, port)
         response = httpx.post(
@@ -140,7 +140,7 @@ def test_serve_refuses_a_public_address_with_intake_open(
 
 def test_serve_on_loopback_with_intake_open_says_so(isolated_environment: Path) -> None:
     port = free_port()
-    proc = serve("--port", str(port), "--no-workflows", env=dict(os.environ))
+    proc = serve("--port", str(port), "--api-only", env=dict(os.environ))
     try:
         wait_for_port(proc, port)
     finally:

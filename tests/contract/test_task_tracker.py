@@ -1,0 +1,128 @@
+"""The TaskTracker contract: every adapter (local task list, Linear) behaves the same way.
+
+Each test runs once per adapter. What an adapter does beyond the contract (the requests that
+reached Linear, how owners are matched to Linear users) is in ``test_linear_tracker.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from cs_agent.config import Settings
+from cs_agent.domain import ActionItem, Owner, Priority, Side
+from cs_agent.ports import CallContext
+
+from .trackers import Harness, harnesses
+
+ACME = CallContext(
+    call_id="call-acme-1",
+    title="Renewal sync",
+    call_date=dt.date(2026, 11, 10),
+    customer_name="Acme Freight",
+    customer_domain="acmefreight.example",
+    call_url="http://127.0.0.1:8000/v1/calls/call-acme-1",
+)
+GLOBEX = ACME.model_copy(
+    update={"call_id": "call-globex-1", "customer_name": "Globex", "customer_domain": None}
+)
+
+
+def item(title: str, **changes: object) -> ActionItem:
+    base = ActionItem(
+        title=title,
+        description="Include the three-year option the customer asked about.",
+        owner=Owner(name="Dana Reyes", side=Side.US, email="dana@ours.example"),
+        due_date=dt.date(2026, 11, 14),
+        priority=Priority.HIGH,
+        quote="I'll send over the revised pricing by Friday.",
+        quote_time=754.0,
+    )
+    return base.model_copy(update=changes)
+
+
+@pytest.fixture(params=["local", "linear"])
+def harness(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Harness]:
+    if request.param == "linear":
+        settings = request.getfixturevalue("linear_settings")
+    yield from harnesses(request.param, settings, request.getfixturevalue("linear_server"))
+
+
+async def test_create_files_the_item(harness: Harness) -> None:
+    pricing = item("Send the revised pricing proposal")
+    ref = await harness.tracker.create_issue(pricing, issue_id=uuid.uuid4(), call=ACME)
+
+    assert ref.tracker == harness.tracker.name
+    assert ref.title == pricing.title
+    assert ref.identifier and not ref.existing
+    [filed] = harness.filed()
+    assert filed.id == ref.id
+    assert filed.title == pricing.title
+    assert pricing.description in filed.description
+    assert "revised pricing by Friday" in filed.description
+    assert filed.due_date == pricing.due_date
+    assert filed.priority == int(Priority.HIGH)
+
+
+async def test_creating_again_under_the_same_id_returns_the_first_issue(harness: Harness) -> None:
+    pricing = item("Send the revised pricing proposal")
+    issue_id = uuid.uuid4()
+    first = await harness.tracker.create_issue(pricing, issue_id=issue_id, call=ACME)
+    again = await harness.tracker.create_issue(pricing, issue_id=issue_id, call=ACME)
+    other = await harness.tracker.create_issue(pricing, issue_id=uuid.uuid4(), call=ACME)
+
+    assert (again.id, again.identifier) == (first.id, first.identifier)
+    assert other.id != first.id
+    assert [filed.id for filed in harness.filed()] == [first.id, other.id]
+
+
+async def test_find_open_issues_matches_titles_of_the_same_customer(harness: Harness) -> None:
+    tracker = harness.tracker
+    acme_pricing = await tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    globex_pricing = await tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=GLOBEX
+    )
+    await tracker.create_issue(
+        item("Book the onsite training session"), issue_id=uuid.uuid4(), call=ACME
+    )
+
+    found = await tracker.find_open_issues(
+        query="Revised pricing proposal", customer="Acme Freight"
+    )
+    assert [ref.id for ref in found] == [acme_pricing.id]
+    assert found[0].existing and found[0].identifier == acme_pricing.identifier
+
+    anyone = await tracker.find_open_issues(query="revised pricing proposal", customer=None)
+    assert {ref.id for ref in anyone} == {acme_pricing.id, globex_pricing.id}
+    assert await tracker.find_open_issues(query="Security questionnaire", customer=None) == []
+    assert await tracker.find_open_issues(query="pricing", customer="Initech") == []
+
+    harness.close(acme_pricing)
+    assert (
+        await tracker.find_open_issues(query="Revised pricing proposal", customer="Acme Freight")
+        == []
+    )
+
+
+async def test_an_owner_the_tracker_knows_is_the_assignee(harness: Harness) -> None:
+    await harness.tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    await harness.tracker.create_issue(
+        item("Book the onsite training session", owner=None), issue_id=uuid.uuid4(), call=ACME
+    )
+    assert [filed.assignee for filed in harness.filed()] == ["Dana Reyes", None]
+
+
+async def test_every_issue_carries_the_follow_up_label(harness: Harness) -> None:
+    for title in ("Send the revised pricing proposal", "Book the onsite training session"):
+        await harness.tracker.create_issue(item(title), issue_id=uuid.uuid4(), call=ACME)
+    labels = [filed.labels for filed in harness.filed()]
+    if labels[0] is None:
+        pytest.skip(f"the {harness.tracker.name} tracker has no labels")
+    assert labels == [["customer-follow-up"], ["customer-follow-up"]]

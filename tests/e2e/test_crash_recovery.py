@@ -1,0 +1,167 @@
+"""A worker SIGKILLed at each step boundary: another worker finishes, each side effect once.
+
+The worker is a real ``cs-agent worker`` process on PostgreSQL. An emulator holds its answer
+at the chosen moment (after doing the work, or before), the test kills the worker while it
+waits, and a fresh worker takes over once the dead one's heartbeat goes stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from cs_agent import approvals, workflows
+from cs_agent.config import Settings
+from cs_agent.intake import submit_call
+from cs_agent.runtime import Runtime
+from cs_agent.transcripts import parse_transcript
+from cs_agent.views import load_call_view
+from storage import repo
+from storage.db import session_scope
+
+from ..emulators.base import Fault
+from ..emulators.gmail import GmailEmulator
+from ..emulators.linear import API_KEY, LinearEmulator, operation_is
+from ..mailers import SENDER, GmailSetup
+from .cluster import Cluster, cluster_env, running_cluster
+from .test_local_flow import example_call
+
+
+async def eventually(check: Callable[[], bool], *, timeout: float = 60, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def gmail(tmp_path: Path) -> Iterator[GmailSetup]:
+    emulator = GmailEmulator().start()
+    emulator.mailbox(SENDER)
+    try:
+        yield GmailSetup(emulator, emulator.authorized_user_file(tmp_path / "token.json", SENDER))
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def env(
+    pg_url: str, tmp_path: Path, linear_emulator: LinearEmulator, gmail: GmailSetup
+) -> dict[str, str]:
+    environment = cluster_env(
+        database_url=pg_url,
+        data_dir=tmp_path / "data",
+        linear_api_key=API_KEY,
+        linear_api_url=linear_emulator.graphql_url,
+        linear_team="CS",
+    )
+    environment.update(gmail.env())
+    return environment
+
+
+@pytest.fixture
+async def api(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Runtime]:
+    """The test's own API-only runtime on the cluster's database: it submits and approves."""
+    for key, value in env.items():
+        if key.startswith("CS_AGENT_"):
+            monkeypatch.setenv(key, value)
+    runtime = Runtime(Settings(_env_file=None))  # type: ignore[call-arg]
+    await runtime.start(run_workflows=False)
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def submit_example(runtime: Runtime) -> str:
+    data, meta = example_call()
+    submission = await submit_call(
+        runtime, transcript=parse_transcript(data), metadata=meta, source="test"
+    )
+    return submission.call_id
+
+
+def kill_and_replace(cluster: Cluster) -> None:
+    victim = cluster.workers[0]
+    victim.kill()  # SIGKILL: no clean-up, no goodbye
+    victim.wait(timeout=10)
+    cluster.start_worker()
+
+
+HOLD = 600.0  # longer than any test: the worker is killed while it waits
+
+
+@pytest.mark.parametrize("boundary", ["after_analysis", "after_some_issues_filed"])
+async def test_killed_while_filing_each_issue_is_filed_once(
+    boundary: str,
+    env: dict[str, str],
+    api: Runtime,
+    linear_emulator: LinearEmulator,
+    tmp_path: Path,
+) -> None:
+    creates = operation_is("CreateIssue")
+    if boundary == "after_analysis":
+        # The first create never reaches Linear's resolvers: nothing is filed yet.
+        linear_emulator.fail_next(1, Fault(hang_seconds=HOLD), when=creates)
+        held = lambda: any(creates(r) for r in linear_emulator.faulted)  # noqa: E731
+        filed_before_kill = 0
+    else:
+        # The third create is done by Linear, but its answer never comes back.
+        linear_emulator.answer_slowly(HOLD, when=lambda call: len(linear_emulator.issues()) >= 2)
+        held = lambda: len(linear_emulator.issues()) >= 3  # noqa: E731
+        filed_before_kill = 3
+
+    with running_cluster(env, tmp_path / "logs", workers=1, api=False) as cluster:
+        call_id = await submit_example(api)
+        await eventually(held, what="the worker is stuck at the boundary")
+        assert len(linear_emulator.issues()) == filed_before_kill
+        kill_and_replace(cluster)
+        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=90)
+
+    view = load_call_view(api, call_id)
+    assert view is not None
+    assert view.status == "awaiting_approval"
+    issues = linear_emulator.issues()
+    assert sorted(i["title"] for i in issues) == sorted(i.title for i in view.action_items)
+    assert len({i["id"] for i in issues}) == len(view.action_items)
+    with session_scope(api.engine) as session:
+        audit = [e.action for e in repo.list_audit(session, call_id=call_id)]
+    assert audit.count("analyzed") == 1, "the analysis is checkpointed, not redone"
+    assert audit.count("issue_filed") == len(view.action_items)
+    assert audit.count("draft_created") == 1
+
+
+async def test_killed_between_the_send_and_its_record_sends_one_email(
+    env: dict[str, str], api: Runtime, gmail: GmailSetup, tmp_path: Path
+) -> None:
+    with running_cluster(env, tmp_path / "logs", workers=1, api=False) as cluster:
+        call_id = await submit_example(api)
+        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=90)
+        view = load_call_view(api, call_id)
+        assert view is not None
+        assert view.draft is not None
+
+        # Gmail stores the message, then holds its answer; the worker dies waiting for it.
+        gmail.emulator.hang_next_send(HOLD)
+        decision = await approvals.approve(api, draft_id=view.draft.id, actor="test:approver")
+        await eventually(
+            lambda: len(gmail.emulator.sent(SENDER)) == 1, what="Gmail has the message"
+        )
+        kill_and_replace(cluster)
+        result = await workflows.wait_for(decision.workflow_id or "", timeout=90)
+
+    assert result.status == "sent"
+    sent = gmail.emulator.sent(SENDER)
+    assert len(sent) == 1, "the new worker found the message instead of sending it again"
+    sends = gmail.emulator.requests_to("/gmail/v1/users/me/messages/send")
+    assert len(sends) == 1, "one send request in all: the retry looked the message up first"
+    after = load_call_view(api, call_id)
+    assert after is not None
+    assert after.draft is not None
+    assert after.draft.status == "sent"
+    assert after.draft.message_id == sent[0].header("Message-ID")
