@@ -1,7 +1,7 @@
 """Downloading a cloud recording's transcript from Zoom.
 
-The download URL comes in the event; the event's ``download_token`` authorises it (as a bearer
-token, for 24 hours). The URL is only fetched when it, and every redirect after it, points to
+The download URL comes in the event; the event's ``download_token`` authorises it (for 24
+hours), sent as ``?access_token=`` and as a bearer token. The URL is only fetched when it, and every redirect after it, points to
 Zoom (``https://`` on ``zoom.us`` or ``zoomgov.com`` and their subdomains) or to the origin of
 ``CS_AGENT_ZOOM_API_URL`` (a proxy, or a local emulator in tests): a forged or mistaken URL
 cannot make this server fetch an address on its own network. The token is only ever sent to
@@ -86,6 +86,9 @@ class ZoomDownloader:
         async with self._client_factory() as client:
             current = httpx.URL(url)
             origin = (current.scheme, current.host, current.port)
+            # Zoom documents the token as ``?access_token=`` on the download URL; the same token
+            # as a bearer header goes along to that origin too. Redirect targets carry their own.
+            params: dict[str, str] | None = {"access_token": token}
             for _ in range(MAX_REDIRECTS + 1):
                 problem = download_url_problem(str(current), api_url=self._api_url)
                 if problem is not None:
@@ -93,7 +96,10 @@ class ZoomDownloader:
                 same_origin = (current.scheme, current.host, current.port) == origin
                 headers = {"Authorization": f"Bearer {token}"} if same_origin else {}
                 try:
-                    async with client.stream("GET", current, headers=headers) as response:
+                    async with client.stream(
+                        "GET", current, headers=headers, params=params
+                    ) as response:
+                        params = None
                         if response.is_redirect and "location" in response.headers:
                             current = current.join(response.headers["location"])
                             continue

@@ -135,10 +135,14 @@ async def test_a_completed_transcript_is_downloaded_and_processed_once(
     assert str(view.call_date) == "2021-07-13"  # 21:44 UTC is the 13th in Los Angeles
     assert view.words > 1000
 
-    # Zoom's webhook URL redirected to the file; the token went along on the same origin.
+    # Zoom's webhook URL (given the token) redirected to the file; the token went along only
+    # as a header, to the same origin.
+    first = zoom.requests_to("/rec/webhook_download/file-1")
+    assert [r.query for r in first] == [f"access_token={TOKEN}"]
     downloads = zoom.requests_to("/rec/download/file-1")
     assert len(downloads) == 1
     assert downloads[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert downloads[0].query == ""
 
     # Zoom retries the event (signed anew): the same call, no second download.
     again = await post_event(client, event)
