@@ -11,6 +11,7 @@ from fastapi import FastAPI
 import cs_agent
 from cs_agent.api import calls, health, intake, zoom
 from cs_agent.api.auth import Authenticator
+from cs_agent.api.deps import error_responses
 from cs_agent.api.errors import install_error_handlers
 from cs_agent.api.openapi import document_models
 from cs_agent.config import Settings
@@ -52,6 +53,7 @@ def create_app(
         version=cs_agent.__version__,
         summary="Call transcripts in; action items filed and follow-ups drafted for approval.",
         lifespan=lifespan,
+        responses=error_responses(500),
     )
     app.state.runtime = rt
     app.state.authenticator = authenticator

@@ -140,18 +140,23 @@ class IntakeWriter:
             try:
                 outcomes = await asyncio.to_thread(self.write, [call for call, _ in batch])
             except Exception as error:
-                log.exception("storing %d accepted call(s) failed", len(batch))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                if len(batch) == 1:
+                    log.exception("storing call %s failed", batch[0][0].id)
+                    _settle(batch[0][1], error)
+                    continue
+                # One bad row must not fail the requests it happened to share a batch with.
+                log.warning("storing %d calls together failed (%s); one by one", len(batch), error)
+                for call, future in batch:
+                    alone: Submission | BaseException
+                    try:
+                        (alone,) = await asyncio.to_thread(self.write, [call])
+                    except Exception as single_error:
+                        log.exception("storing call %s failed", call.id)
+                        alone = single_error
+                    _settle(future, alone)
                 continue
             for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():  # the request went away; the call is stored all the same
-                    continue
-                if isinstance(outcome, IdempotencyConflict):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+                _settle(future, outcome)
 
     # --- the work of one batch (runs in a worker thread) ----------------------------------------
 
@@ -251,6 +256,16 @@ class IntakeWriter:
                     application_name=self._app_name,
                 )
             return self._client, self._system_engine
+
+
+def _settle(future: asyncio.Future[Submission], outcome: Submission | BaseException) -> None:
+    """Hand a submission its outcome; a request that went away has its call stored anyway."""
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def _target(

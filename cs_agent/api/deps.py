@@ -41,6 +41,17 @@ def api_error(
     return HTTPException(status_code=status, detail=body, headers=dict(headers or {}) or None)
 
 
+def storage_unavailable(error: Exception) -> HTTPException:
+    """A 503 for a database that failed to store a request: nothing was accepted; retry."""
+    return api_error(
+        503,
+        "storage_unavailable",
+        f"the request could not be stored ({type(error).__name__}); nothing was accepted. "
+        "Retry in a few seconds: retries are safe",
+        headers={"Retry-After": "5"},
+    )
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries declaring ``ErrorBody`` for each status."""
     return {

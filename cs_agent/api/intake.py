@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -26,7 +27,7 @@ from cs_agent.api.body import (
     require_media_type,
     require_storable,
 )
-from cs_agent.api.deps import RuntimeDep, api_error, error_responses
+from cs_agent.api.deps import RuntimeDep, api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
 from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.intake import IdempotencyConflict, check_transcript, submit_call
@@ -149,7 +150,7 @@ OPENAPI_MODELS: tuple[type[BaseModel], ...] = (TranscriptSubmission, TranscriptU
     response_model=Accepted,
     responses={
         200: {"model": Accepted, "description": "Already known: the same call again."},
-        **error_responses(400, 401, 409, 413, 415, 422),
+        **error_responses(400, 401, 409, 413, 415, 422, 503),
     },
     openapi_extra=REQUEST_BODY,
 )
@@ -199,6 +200,8 @@ async def post_transcript(
             idempotency_key=idempotency_key,
             signature=caller.signature,
         )
+    except SQLAlchemyError as error:
+        raise storage_unavailable(error) from None
     except IdempotencyConflict as conflict:
         used = (
             f"Idempotency-Key {idempotency_key!r}"

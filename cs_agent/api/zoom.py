@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from cs_agent import workflows
 from cs_agent.api.auth import get_authenticator
 from cs_agent.api.body import JSON_TYPE, decode_json_object, read_body, require_media_type
-from cs_agent.api.deps import RuntimeDep, api_error, error_responses
+from cs_agent.api.deps import RuntimeDep, api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
 from cs_agent.intake import call_id_for
 from cs_agent.signatures import SignatureError
@@ -105,7 +105,7 @@ OPENAPI_MODELS: tuple[type[BaseModel], ...] = (
 @router.post(
     "/webhooks/zoom",
     response_model=ZoomValidationAnswer | ZoomEventAnswer,
-    responses=error_responses(400, 401, 403, 413, 415, 422),
+    responses=error_responses(400, 401, 403, 413, 415, 422, 503),
     openapi_extra=REQUEST_BODY,
 )
 async def zoom_webhook(request: Request, runtime: RuntimeDep) -> JSONResponse:
@@ -145,7 +145,11 @@ async def zoom_webhook(request: Request, runtime: RuntimeDep) -> JSONResponse:
     except ValidationError as error:
         raise validation_error(error) from None
     job = _job(completed, api_url=settings.zoom_api_url)
-    workflow_id = await workflows.start_zoom_transcript(job)
+    try:
+        workflow_id = await workflows.start_zoom_transcript(job)
+    except Exception as error:  # DBOS wraps database errors in its own types
+        log.exception("storing the Zoom job of meeting %s failed", job.meeting_uuid)
+        raise storage_unavailable(error) from None  # Zoom retries on a 5xx
     call_id = call_id_for(
         source="zoom", source_id=job.meeting_uuid, idempotency_key=None, content_hash=""
     )

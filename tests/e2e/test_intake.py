@@ -3,6 +3,7 @@ what is accepted is stored for good before the answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -561,3 +562,57 @@ async def test_a_wrong_method_has_the_same_shape(client: httpx.AsyncClient) -> N
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
     assert "POST" in response.json()["detail"]
+
+
+# --- storage failures --------------------------------------------------------------------------
+
+
+async def test_a_database_that_cannot_store_gets_503_and_nothing_is_accepted(
+    client: httpx.AsyncClient, api_runtime: Runtime
+) -> None:
+    database = sqlite3.connect(api_runtime.settings.data_dir / "cs-agent.db")
+    try:
+        database.execute("ALTER TABLE calls RENAME TO calls_elsewhere")
+        database.commit()
+        response = await client.post("/v1/transcripts", json={"transcript": VTT}, headers=bearer())
+        assert response.status_code == 503
+        assert response.json()["error"] == "storage_unavailable"
+        assert response.headers["retry-after"] == "5"
+        system = sqlite3.connect(api_runtime.settings.data_dir / "workflows.db")
+        try:  # no workflow either
+            assert system.execute("SELECT count(*) FROM workflow_status").fetchone() == (0,)
+        finally:
+            system.close()
+    finally:
+        database.execute("ALTER TABLE calls_elsewhere RENAME TO calls")
+        database.commit()
+        database.close()
+    retried = await client.post("/v1/transcripts", json={"transcript": VTT}, headers=bearer())
+    assert retried.status_code == 202
+
+
+async def test_one_bad_row_does_not_fail_the_calls_it_was_batched_with(
+    api_runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cs_agent.domain import CallMetadata
+    from cs_agent.intake import check_transcript, submit_call
+    from cs_agent.intake_writer import NewCall
+
+    transcript = check_transcript(VTT)
+    good = [
+        submit_call(
+            api_runtime,
+            transcript=transcript,
+            metadata=CallMetadata(source_id=f"batch-{n}"),
+            source="api",
+        )
+        for n in range(5)
+    ]
+    writer = api_runtime.intake_writer()
+    bad = writer.submit(NewCall(values={"id": "call-bad", "request_hash": "x", "source": None}))
+    results = await asyncio.gather(*good, bad, return_exceptions=True)
+    assert all(not isinstance(r, BaseException) and r.created for r in results[:5]), results
+    assert isinstance(results[5], Exception)
+    assert "6 calls together failed" in caplog.text
+    calls, flows = stored(api_runtime.settings.data_dir)
+    assert len(calls) == 5 and len(flows) == 5
