@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from cs_agent import workflows
 from cs_agent.app import create_app
 from cs_agent.config import Settings
+from cs_agent.retry import RetryRefused, retry_call
 from cs_agent.runtime import Runtime
 from cs_agent.views import load_call_view
 
@@ -200,6 +201,9 @@ async def test_a_transcript_that_cannot_be_taken_in_leaves_a_failed_call_saying_
     assert view is not None
     assert view.status == "failed"
     assert view.failure_reason is not None and reason in view.failure_reason
+    # With no transcript there is no step to resume: retrying says what to do instead.
+    with pytest.raises(RetryRefused, match="send the transcript again"):
+        await retry_call(zoom_runtime, call_id=call_id, actor="test")
 
 
 @pytest.mark.parametrize(
