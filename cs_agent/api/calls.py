@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from cs_agent.api.auth import require_caller
 from cs_agent.api.deps import RuntimeDep, api_error, error_responses
+from cs_agent.api.openapi import SECURED
 from cs_agent.domain import CallStatus
 from cs_agent.views import CallView, load_call_view
 from storage import repo
@@ -21,6 +22,7 @@ router = APIRouter(
     dependencies=[Depends(require_caller)],
     responses=error_responses(401),
 )
+SECURITY = {"security": SECURED}
 
 
 class CallPage(BaseModel):
@@ -37,7 +39,12 @@ class CallPage(BaseModel):
 # up the event loop that is accepting transcripts.
 
 
-@router.get("/{call_id}", response_model=CallView, responses=error_responses(404, 422))
+@router.get(
+    "/{call_id}",
+    response_model=CallView,
+    responses=error_responses(404, 422),
+    openapi_extra=SECURITY,
+)
 def get_call(call_id: str, runtime: RuntimeDep) -> CallView:
     """A call: status, summary, action items with their issues, the draft, the cost."""
     view = load_call_view(runtime, call_id)
@@ -46,7 +53,7 @@ def get_call(call_id: str, runtime: RuntimeDep) -> CallView:
     return view
 
 
-@router.get("", response_model=CallPage, responses=error_responses(422))
+@router.get("", response_model=CallPage, responses=error_responses(422), openapi_extra=SECURITY)
 def list_calls(
     runtime: RuntimeDep,
     status: Annotated[CallStatus | None, Query(description="Only calls in this status.")] = None,

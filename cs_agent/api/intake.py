@@ -29,6 +29,7 @@ from cs_agent.api.body import (
 )
 from cs_agent.api.deps import RuntimeDep, api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
+from cs_agent.api.openapi import SECURED
 from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.intake import IdempotencyConflict, check_transcript, submit_call
 from cs_agent.transcripts import TranscriptError, format_for_filename
@@ -130,6 +131,7 @@ class Accepted(BaseModel):
 
 
 REQUEST_BODY = {
+    "security": SECURED,
     "requestBody": {
         "required": True,
         "content": {
@@ -139,7 +141,7 @@ REQUEST_BODY = {
                 "encoding": {"metadata": {"contentType": JSON_TYPE}},
             },
         },
-    }
+    },
 }
 OPENAPI_MODELS: tuple[type[BaseModel], ...] = (TranscriptSubmission, TranscriptUpload)
 

@@ -1,7 +1,8 @@
 """Schemathesis against the app's own OpenAPI document: generated requests, real HTTP, no 5xx.
 
-The app runs with intake open (as on a developer's machine) so generated bodies reach the
-parsers and the database, and with Zoom configured so its route checks signatures. Every
+The app runs secured with an API token, which the generated requests carry (Schemathesis also
+checks that the same requests without it are refused), and with Zoom configured, so its route
+checks signatures. Every
 operation gets a bounded number of derandomized examples (the same requests every run), valid
 ones and invalid ones, so the whole run takes seconds. Every check runs (status codes and
 response bodies as documented, invalid requests refused, no server error) but one, below.
@@ -24,7 +25,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from cs_agent.app import create_app
 from cs_agent.config import Settings
 
-from .intake_helpers import live_server
+from .intake_helpers import TOKEN, live_server
 
 EXAMPLES_PER_OPERATION = 25
 
@@ -32,7 +33,11 @@ EXAMPLES_PER_OPERATION = 25
 @pytest.fixture
 def api_schema(settings: Settings) -> Iterator[BaseSchema]:
     configured = settings.model_copy(
-        update={"zoom_secret_token": SecretStr("fuzz-zoom-secret"), "max_transcript_bytes": 100_000}
+        update={
+            "api_token": SecretStr(TOKEN),
+            "zoom_secret_token": SecretStr("fuzz-zoom-secret"),
+            "max_transcript_bytes": 100_000,
+        }
     )
     with live_server(create_app(configured, run_workflows=False)) as url:
         yield schemathesis.openapi.from_url(f"{url}/openapi.json")
@@ -58,7 +63,13 @@ def test_generated_requests_get_no_server_error(
         def check(case: schemathesis.Case) -> None:
             # Every check but "a schema-valid request is accepted": a schema-valid transcript
             # string is mostly not a transcript, and a 422 naming the line is the right answer.
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            # The credential is given at the call, spelt as the security scheme spells it:
+            # Schemathesis then also sends the request without it and with a wrong one, and
+            # expects a refusal.
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                excluded_checks=[positive_data_acceptance],
+            )
 
         try:
             check()
