@@ -624,7 +624,7 @@ async def wait_for(workflow_id: str, *, timeout: float | None = None) -> Any:
 # --- ingest_zoom_transcript ---------------------------------------------------------------------
 
 ZOOM_DOWNLOAD_POLICY = RetryPolicy(attempts=8, initial_delay=0.5, max_delay=60.0)
-"""A download that keeps failing is retried for about two minutes before the call is failed."""
+"""A download that keeps failing is retried for about a minute (8 tries) before the call fails."""
 
 
 class ZoomTranscriptJob(BaseModel):
