@@ -32,6 +32,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/linear.py
+	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/agent_tokens.py
 	$(BIN)/python bench/intake.py
 

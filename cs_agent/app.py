@@ -16,6 +16,7 @@ from cs_agent.api.errors import install_error_handlers
 from cs_agent.api.openapi import document_models
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
+from cs_agent.web.app import mount_inbox
 
 log = logging.getLogger(__name__)
 
@@ -63,5 +64,6 @@ def create_app(
     app.include_router(calls.router)
     app.include_router(zoom.router)
     app.include_router(health.router)
+    mount_inbox(app, settings, rt)
     document_models(app, intake.OPENAPI_MODELS + zoom.OPENAPI_MODELS)
     return app

@@ -27,6 +27,7 @@ from rich.table import Table
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.transcripts import TranscriptError, format_for_filename, parse_transcript
+from cs_agent.web import cli as web_cli
 
 app = typer.Typer(
     name="cs-agent",
@@ -43,6 +44,7 @@ calls_app = typer.Typer(
 app.add_typer(calls_app, name="calls")
 auth_app = typer.Typer(help="Let cs-agent act for you in an outside service.", no_args_is_help=True)
 app.add_typer(auth_app, name="auth")
+app.add_typer(web_cli.app, name="web")
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True)

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from cs_agent.web.passwords import is_password_hash
+
 
 def default_data_dir() -> Path:
     """``$XDG_DATA_HOME/cs-agent``, i.e. ``~/.local/share/cs-agent`` on most machines."""
@@ -149,6 +151,17 @@ class Settings(BaseSettings):
     worker_timeout_seconds: float = 30.0
     """A worker silent this long is taken for dead; the others resume its workflows."""
 
+    # --- web inbox ---------------------------------------------------------------------------
+    web_users: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Who may sign in: ``name:hash,…`` with hashes from ``cs-agent web hash-password``."""
+    web_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Which web users may decide on drafts; empty means all of them, others only view."""
+    web_admin_token: SecretStr | None = None
+    """Signs in as ``admin`` (an approver); at least 16 characters."""
+    web_session_secret: SecretStr | None = None
+    """Signs session cookies; generated once into the data directory when unset."""
+    web_session_hours: int = Field(default=12, ge=1)
+
     @field_validator("slack_approvers", mode="before")
     @classmethod
     def _approvers_from_csv(cls, value: object) -> object:
@@ -165,6 +178,37 @@ class Settings(BaseSettings):
                 if name.strip() and email.strip():
                     pairs[name.strip()] = email.strip()
             return pairs
+        return value
+
+    @field_validator("web_approvers", mode="before")
+    @classmethod
+    def _web_approvers_from_csv(cls, value: object) -> object:
+        return _split_csv(value) if isinstance(value, str) else value
+
+    @field_validator("web_users", mode="before")
+    @classmethod
+    def _web_users_from_pairs(cls, value: object) -> object:
+        # "dana:scrypt:…,sam:scrypt:…": the hash itself contains colons, the name does not.
+        if isinstance(value, str):
+            users = {}
+            for part in _split_csv(value):
+                name, _, password_hash = part.partition(":")
+                users[name.strip()] = password_hash.strip()
+            value = users
+        if isinstance(value, dict):
+            for name, password_hash in value.items():
+                if not name or not is_password_hash(str(password_hash)):
+                    raise ValueError(
+                        f"{name or '(empty name)'}: expected name:hash with a hash made by "
+                        "`cs-agent web hash-password`, not a plain password"
+                    )
+        return value
+
+    @field_validator("web_admin_token")
+    @classmethod
+    def _admin_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("use at least 16 characters (e.g. `openssl rand -hex 24`)")
         return value
 
     # --- derived -----------------------------------------------------------------------------
@@ -186,6 +230,11 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where the local mailer writes ``.eml`` files."""
         return self.data_dir / "outbox"
+
+    @property
+    def web_sign_in_configured(self) -> bool:
+        """True when the web inbox has a credential; without one it serves loopback only."""
+        return bool(self.web_users) or self.web_admin_token is not None
 
     @property
     def is_postgres(self) -> bool:

@@ -158,6 +158,10 @@ def render_next_step(console: Console, view: CallView) -> None:
         if view.approval.get("channel") == "local":
             lines.append(f"  approve:  [bold]cs-agent drafts approve {draft.id}[/bold]")
             lines.append(f"  reject:   cs-agent drafts reject {draft.id}")
+            if view.approval.get("inbox_url"):
+                lines.append(
+                    f"  or open:  {view.approval['inbox_url']}  (while cs-agent serve runs)"
+                )
         else:
             where = ", ".join(f"{k}={v}" for k, v in view.approval.items())
             lines.append(f"  approve it in {view.approval.get('channel', '?')} ({where})")

@@ -36,6 +36,13 @@ async def failed_step(workflow_id: str) -> tuple[int, str]:
     return 0, "start"
 
 
+def next_retry_id(base: str, current: str) -> str:
+    """``<base>:retry-1`` after the first workflow, ``:retry-2`` after that, and so on."""
+    _, marker, number = current.rpartition(":retry-")
+    attempt = int(number) + 1 if marker and number.isdigit() else 1
+    return f"{base}:retry-{attempt}"
+
+
 async def retry_call(runtime: Runtime, *, call_id: str, actor: str) -> str:
     """Resume a failed call from its failed step. Returns the new workflow id.
 
@@ -54,9 +61,7 @@ async def retry_call(runtime: Runtime, *, call_id: str, actor: str) -> str:
             )
         old_workflow_id = call.workflow_id
     start_step, step_name = await failed_step(old_workflow_id)
-    attempt = old_workflow_id.count(":retry-") + 1
-    base = workflows.process_call_workflow_id(call_id)
-    new_workflow_id = f"{base}:retry-{attempt}"
+    new_workflow_id = next_retry_id(workflows.process_call_workflow_id(call_id), old_workflow_id)
     with session_scope(runtime.engine) as session:
         claimed = session.execute(
             update(CallRow)

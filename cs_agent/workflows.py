@@ -22,6 +22,7 @@ from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
 
 from cs_agent.domain import (
+    ActionItem,
     ApprovalRequest,
     Attendee,
     CallAnalysis,
@@ -31,13 +32,14 @@ from cs_agent.domain import (
     DraftStatus,
     EmailDraft,
     FollowUpDraft,
+    IssueRef,
     OutgoingEmail,
     SentEmail,
     Side,
     Transcript,
     TranscriptFormat,
 )
-from cs_agent.ports import ApprovalOutcome, CallContext
+from cs_agent.ports import ApprovalOutcome, CallContext, TaskTracker
 from cs_agent.transcripts import TranscriptError, parse_transcript
 from integrations.email_message import message_id_for
 from integrations.errors import ExternalError, RetryPolicy, with_retries
@@ -153,9 +155,10 @@ async def analyze_call(call_id: str) -> list[str]:
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
     analyzer = rt.adapters.analyzer
     policy = analysis_retry_policy(rt.settings)
+    lookups = LookupOnlyTracker(rt.adapters.tracker, service_retry_policy(rt.settings))
     try:
         analysis: CallAnalysis = await with_retries(
-            lambda: analyzer.analyze(transcript, metadata, tracker=rt.adapters.tracker),
+            lambda: analyzer.analyze(transcript, metadata, tracker=lookups),
             what=f"analysing call {call_id}",
             policy=policy,
         )
@@ -164,7 +167,7 @@ async def analyze_call(call_id: str) -> list[str]:
             raise
         raise WorkflowFailure(
             f"{error}; gave up after {policy.attempts} attempt(s). Nothing was filed; "
-            "retry the call when the model API is back."
+            f"when {error.system} is back: cs-agent calls retry {call_id}"
         ) from None
     item_ids = [
         item_id_for(call_id, position, item.title)
@@ -184,6 +187,35 @@ async def analyze_call(call_id: str) -> list[str]:
             },
         )
     return item_ids
+
+
+class LookupOnlyTracker:
+    """The tracker as an analyzer sees it: it may look issues up, never file them.
+
+    Each look-up is retried like every other call to a service, so one rate-limited search
+    does not throw away (and pay again for) a whole analysis.
+    """
+
+    def __init__(self, tracker: TaskTracker, policy: RetryPolicy) -> None:
+        self._tracker = tracker
+        self._policy = policy
+        self.name = tracker.name
+
+    async def find_open_issues(
+        self, *, query: str, customer: str | None, limit: int = 5
+    ) -> list[IssueRef]:
+        """The wrapped tracker's search, with retries."""
+        return await with_retries(
+            lambda: self._tracker.find_open_issues(query=query, customer=customer, limit=limit),
+            what=f"looking up open issues like {query!r}",
+            policy=self._policy,
+        )
+
+    async def create_issue(
+        self, item: ActionItem, *, issue_id: uuid.UUID, call: CallContext
+    ) -> IssueRef:
+        """Refused: analyzers propose, the workflow files."""
+        raise PermissionError("an analyzer cannot file issues; the workflow files them")
 
 
 def service_retry_policy(settings: Settings) -> RetryPolicy:

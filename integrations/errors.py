@@ -36,6 +36,20 @@ class ExternalError(Exception):
         where = f" (field {self.field})" if self.field else ""
         return f"{self.system}: {self.message}{where}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Workflow checkpoints pickle errors; keyword-only arguments and extra attributes
+        # (retry_after …) would otherwise be lost, or make the error impossible to load.
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild_error(
+    cls: type[ExternalError], args: tuple[object, ...], state: dict[str, object]
+) -> ExternalError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class Unauthorized(ExternalError):
     """Credentials missing, wrong, expired, or lacking a scope: a person must fix configuration."""
@@ -60,16 +74,6 @@ class RateLimited(ExternalError):
     ) -> None:
         super().__init__(system, message, field=field)
         self.retry_after = retry_after
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keeps retry_after when the error is pickled into a workflow checkpoint.
-        return (_rebuild_rate_limited, (self.system, self.message, self.retry_after, self.field))
-
-
-def _rebuild_rate_limited(
-    system: str, message: str, retry_after: float | None, field: str | None
-) -> RateLimited:
-    return RateLimited(system, message, retry_after=retry_after, field=field)
 
 
 class Unavailable(ExternalError):

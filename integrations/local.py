@@ -26,6 +26,7 @@ from cs_agent.domain import (
     SentEmail,
 )
 from cs_agent.ports import ApprovalOutcome, CallContext
+from cs_agent.web import inbox_call_url
 from integrations.email_message import build_mime
 from integrations.title_match import title_similarity
 from integrations.title_match import title_tokens as title_tokens  # re-exported
@@ -93,7 +94,7 @@ class LocalTaskTracker:
 
 
 class LocalApprovalChannel:
-    """Approvals kept in the database: people decide with ``cs-agent drafts approve|reject``."""
+    """Approvals kept in the database: people decide in the web inbox or with ``cs-agent drafts``."""
 
     name = "local"
 
@@ -109,6 +110,7 @@ class LocalApprovalChannel:
             "reject": f"cs-agent drafts reject {draft_id}",
             "show": f"cs-agent drafts show {draft_id}",
             "status_url": f"{self._public_url}/v1/calls/{request.call_id}",
+            "inbox_url": inbox_call_url(self._public_url, request.call_id),
         }
 
     async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:

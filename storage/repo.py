@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from cs_agent.domain import (
@@ -91,6 +92,31 @@ def count_calls(session: Session, *, status: str | None = None) -> int:
     if status:
         query = query.where(CallRow.status == status)
     return int(session.exec(query).one())
+
+
+def list_calls_with_drafts(
+    session: Session, *, status: str | None = None, limit: int = 50, offset: int = 0
+) -> list[tuple[CallRow, int, DraftRow | None]]:
+    """A page of calls, newest first, each with its number of action items and its draft.
+
+    One query, and the transcripts (the bulk of a call row) are not loaded.
+    """
+    items = (
+        select(ActionItemRow.call_id, func.count().label("items"))
+        .group_by(col(ActionItemRow.call_id))
+        .subquery()
+    )
+    query = (
+        select(CallRow, func.coalesce(items.c["items"], 0), DraftRow)
+        .outerjoin(items, items.c["call_id"] == col(CallRow.id))
+        .outerjoin(DraftRow, col(DraftRow.call_id) == col(CallRow.id))
+        .options(defer(CallRow.transcript))  # type: ignore[arg-type]
+        .order_by(col(CallRow.created_at).desc(), col(CallRow.id))
+    )
+    if status:
+        query = query.where(CallRow.status == status)
+    rows = session.exec(query.offset(offset).limit(limit)).all()
+    return [(call, int(count), draft) for call, count, draft in rows]
 
 
 def save_analysis(

@@ -109,7 +109,9 @@ class Emulator:
         self.requests: list[RecordedRequest] = []
         self.faulted: list[RecordedRequest] = []
         self._faults: list[tuple[Callable[[RecordedRequest], bool], Fault]] = []
-        self._random_faults: tuple[float, list[Fault], random.Random] | None = None
+        self._random_faults: (
+            tuple[float, list[Fault], random.Random, Callable[[RecordedRequest], bool]] | None
+        ) = None
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -172,10 +174,17 @@ class Emulator:
             for _ in range(count):
                 self._faults.append((when or (lambda _r: True), fault or Fault()))
 
-    def fail_randomly(self, rate: float, faults: list[Fault], *, seed: int = 0) -> None:
-        """Answer a fraction ``rate`` of requests with one of ``faults``, chosen at random."""
+    def fail_randomly(
+        self,
+        rate: float,
+        faults: list[Fault],
+        *,
+        seed: int = 0,
+        when: Callable[[RecordedRequest], bool] | None = None,
+    ) -> None:
+        """Answer a fraction ``rate`` of requests (matching ``when``) with one of ``faults``."""
         with self._lock:
-            self._random_faults = (rate, faults, random.Random(seed))
+            self._random_faults = (rate, faults, random.Random(seed), when or (lambda _r: True))
 
     def clear_faults(self) -> None:
         """Answer normally from now on."""
@@ -190,8 +199,8 @@ class Emulator:
                     del self._faults[index]
                     return fault
             if self._random_faults is not None:
-                rate, faults, rng = self._random_faults
-                if rng.random() < rate:
+                rate, faults, rng, applies = self._random_faults
+                if applies(request) and rng.random() < rate:
                     return rng.choice(faults)
         return None
 
