@@ -117,7 +117,12 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
             view = load_call_view(api, cid)
             assert view is not None
             assert view.failure_reason, "a failed call says why"
-        print("REASONS", Counter((load_call_view(api, c).failure_reason or "")[:150] for c in first_pass_failed).most_common(6))
+        print(
+            "REASONS",
+            Counter(
+                (load_call_view(api, c).failure_reason or "")[:150] for c in first_pass_failed
+            ).most_common(6),
+        )
         # Retry what failed (the faults go on) until every call is through.
         for _round in range(6):
             failed = [cid for cid, status in statuses.items() if status == "failed"]
@@ -127,9 +132,19 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
                 await retry_call(api, call_id=cid, actor="test:ops")
             statuses = await settle(api, call_ids)
             print("T round", time.monotonic(), Counter(statuses.values()))
-            print("REASONS2", Counter((load_call_view(api, c).failure_reason or "")[:150] for c in failed).most_common(4))
+            print(
+                "REASONS2",
+                Counter(
+                    (load_call_view(api, c).failure_reason or "")[:150] for c in failed
+                ).most_common(4),
+            )
             with session_scope(api.engine) as session:
-                print("AUDIT", [ (e.action, e.detail) for e in repo.list_audit(session, call_id=failed[0])][-4:])
+                print(
+                    "AUDIT",
+                    [(e.action, e.detail) for e in repo.list_audit(session, call_id=failed[0])][
+                        -4:
+                    ],
+                )
         assert Counter(statuses.values()) == {"awaiting_approval": CALLS}
 
         print("T all through", time.monotonic())
