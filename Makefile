@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/linear.py
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/agent_tokens.py
+	$(BIN)/python bench/slack_ack.py
 	$(BIN)/python bench/intake.py
 
 clean:

@@ -17,6 +17,7 @@ from cs_agent.api.openapi import document_models
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
 from cs_agent.web.app import mount_inbox
+from integrations.slack_app import slack_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def create_app(
     owns_runtime = runtime is None
     rt = runtime or Runtime(settings)
     authenticator = Authenticator(settings)
+    slack = slack_endpoint(rt)  # None unless approvals go to Slack
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -43,9 +45,13 @@ def create_app(
                 "anyone who can reach this server may submit transcripts and read calls "
                 "(fine for local development on a loopback address)"
             )
+        if slack is not None:
+            await slack.start()
         try:
             yield
         finally:
+            if slack is not None:
+                await slack.stop()
             if owns_runtime:
                 await rt.stop()
 
@@ -65,5 +71,7 @@ def create_app(
     app.include_router(zoom.router)
     app.include_router(health.router)
     mount_inbox(app, settings, rt)
+    if slack is not None and slack.router is not None:
+        app.include_router(slack.router)
     document_models(app, intake.OPENAPI_MODELS + zoom.OPENAPI_MODELS)
     return app

@@ -8,6 +8,7 @@ so however many times Approve is clicked, one email is sent.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -17,9 +18,12 @@ from cs_agent import workflows
 from cs_agent.domain import DraftStatus, FollowUpDraft
 from cs_agent.ports import ApprovalOutcome
 from cs_agent.runtime import Runtime
+from integrations.errors import ExternalError, with_retries
 from storage import repo
 from storage.db import session_scope
 from storage.models import DraftRow, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class DecisionRefused(Exception):
@@ -62,6 +66,10 @@ async def approve(
         if version is not None and row.version != version:
             raise DecisionRefused(
                 f"the draft was edited (now version {row.version}); review it again"
+            )
+        if row.status == DraftStatus.PENDING and not row.to:
+            raise DecisionRefused(
+                f"draft {row.id} has no recipient yet; edit it to add one, then approve"
             )
         changed = repo.transition_draft(
             session,
@@ -186,6 +194,56 @@ async def edit(
     return Decision(draft=draft, changed=True)
 
 
+async def retry(runtime: Runtime, *, draft_id: str, actor: str, version: int) -> Decision:
+    """Send a draft whose sending failed again, unchanged. Clicking Retry twice sends once.
+
+    The version stays the same, and with it the Message-ID, so if the failed attempt did reach
+    the mail system after all, the mailer's lookup finds it instead of sending a second email.
+    """
+    with session_scope(runtime.engine) as session:
+        row = _get(session, draft_id)
+        if row.version != version:
+            raise DecisionRefused(
+                f"the draft was edited (now version {row.version}); review it again"
+            )
+        changed = repo.transition_draft(
+            session,
+            draft_id=draft_id,
+            version=version,
+            from_statuses=[DraftStatus.FAILED],
+            to_status=DraftStatus.APPROVED,
+            decided_by=actor,
+            decided_at=utcnow(),
+            failure_reason=None,
+        )
+        session.refresh(row)
+        if not changed and row.status not in (DraftStatus.APPROVED, DraftStatus.SENDING):
+            if row.status == DraftStatus.PENDING:
+                raise DecisionRefused(f"draft {row.id} is pending: approve it instead")
+            raise DecisionRefused(_not_pending(row))
+        if changed:
+            repo.add_audit(
+                session,
+                actor=actor,
+                action="retried",
+                call_id=row.call_id,
+                draft_id=draft_id,
+                detail={"version": version},
+            )
+        attempt = sum(
+            1
+            for event in repo.list_audit(session, call_id=row.call_id)
+            if event.action == "retried"
+            and event.draft_id == draft_id
+            and event.detail.get("version") == version
+        )
+        draft = repo.draft_from_row(row)
+    workflow_id = await workflows.start_send_followup(draft.id, draft.version, attempt=attempt)
+    if changed:
+        await _show(runtime, draft, ApprovalOutcome(status="approved", actor=actor))
+    return Decision(draft=draft, changed=changed, workflow_id=workflow_id)
+
+
 def validate_email_fields(
     *, subject: str, body: str, to: list[str], cc: list[str]
 ) -> dict[str, str]:
@@ -229,4 +287,12 @@ def _not_pending(row: DraftRow) -> str:
 
 
 async def _show(runtime: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
-    await runtime.adapters.approvals.show_outcome(draft, outcome)
+    channel = runtime.adapters.approvals
+    try:
+        await with_retries(
+            lambda: channel.show_outcome(draft, outcome),
+            what=f"showing that {draft.id} was {outcome.status}",
+        )
+    except ExternalError as error:
+        # The decision is made and recorded; a stale approval message must not undo that.
+        log.warning("could not show that %s was %s: %s", draft.id, outcome.status, error)

@@ -290,18 +290,38 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
+    socket_mode: Annotated[
+        bool,
+        typer.Option(
+            "--socket-mode",
+            help="Receive Slack clicks over Socket Mode (CS_AGENT_SLACK_APP_TOKEN), "
+            "for hosts Slack cannot reach.",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
     import uvicorn
 
     from cs_agent.api.auth import open_bind_problem
     from cs_agent.app import create_app
+    from cs_agent.wiring import slack_missing
 
     _setup_logging(verbose=True)
     settings = _settings()
     problem = open_bind_problem(settings, host)
     if problem is not None:
         raise CliError(problem, code=2)
+    if socket_mode:
+        settings = settings.model_copy(update={"slack_socket_mode": True})
+        missing = slack_missing(settings)
+        if missing:
+            raise CliError(f"--socket-mode: {missing}", code=2)
+    # One access line a request: plain text, not Rich, which costs milliseconds a line on the
+    # event loop that also has to answer Slack within 3 seconds.
+    access = logging.getLogger("uvicorn.access")
+    plain = logging.StreamHandler(sys.stderr)
+    plain.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    access.handlers, access.propagate = [plain], False
     run_workflows = (not settings.is_postgres) if workflows is None else workflows
     uvicorn.run(
         create_app(settings, run_workflows=run_workflows),

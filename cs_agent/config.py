@@ -7,6 +7,7 @@ runs end to end. Credentials switch the real adapters on one at a time.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -104,7 +105,17 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_channel: str | None = None
+    """The channel (an ID like ``C0123ABCDEF``) approval requests go to by default."""
+    slack_customer_channels: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Customer name or email domain → channel ID, for customers with a channel of their own."""
     slack_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Slack user IDs (``U…``/``W…``) who may approve, edit and reject follow-ups."""
+    slack_approver_group: str | None = None
+    """A Slack user group ID (``S…``) whose members may approve, as well as ``slack_approvers``."""
+    slack_account_owners: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Customer name or domain → the account owner's Slack user ID or email, to mention."""
+    slack_socket_mode: bool = False
+    """Receive clicks over Socket Mode (needs ``slack_app_token``) instead of a public URL."""
 
     # --- Gmail -------------------------------------------------------------------------------
     gmail_credentials: Path | None = None
@@ -211,6 +222,40 @@ class Settings(BaseSettings):
             raise ValueError("use at least 16 characters (e.g. `openssl rand -hex 24`)")
         return value
 
+    @field_validator("slack_customer_channels", "slack_account_owners", mode="before")
+    @classmethod
+    def _slack_maps_from_pairs(cls, value: object) -> object:
+        # "Acme Freight=C0123ABCDEF,globex.example=C0456GHIJKL"; keys compare case-insensitively
+        if isinstance(value, str):
+            return _pairs(value)
+        if isinstance(value, dict):
+            return {str(k).strip().lower(): str(v).strip() for k, v in value.items()}
+        return value
+
+    @field_validator("slack_channel")
+    @classmethod
+    def _channel_is_an_id(cls, value: str | None) -> str | None:
+        return _slack_id(value, "a channel ID like C0123ABCDEF", _CHANNEL_ID) if value else None
+
+    @field_validator("slack_customer_channels")
+    @classmethod
+    def _customer_channels_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for customer, channel in value.items():
+            _slack_id(channel, f"a channel ID like C0123ABCDEF for {customer!r}", _CHANNEL_ID)
+        return value
+
+    @field_validator("slack_approvers")
+    @classmethod
+    def _approvers_are_ids(cls, value: list[str]) -> list[str]:
+        for user in value:
+            _slack_id(user, "Slack user IDs like U0123ABCDEF", _USER_ID)
+        return value
+
+    @field_validator("slack_approver_group")
+    @classmethod
+    def _group_is_an_id(cls, value: str | None) -> str | None:
+        return _slack_id(value, "a user group ID like S0123ABCDEF", _GROUP_ID) if value else None
+
     # --- derived -----------------------------------------------------------------------------
     @property
     def app_database_url(self) -> str:
@@ -227,6 +272,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'workflows.db'}"
 
     @property
+    def from_address(self) -> str:
+        """The address follow-ups are sent from: the Gmail sender, else ``sender_email``."""
+        return self.gmail_sender or self.sender_email
+
+    @property
     def outbox_dir(self) -> Path:
         """Where the local mailer writes ``.eml`` files."""
         return self.data_dir / "outbox"
@@ -240,6 +290,30 @@ class Settings(BaseSettings):
     def is_postgres(self) -> bool:
         """True when state lives in PostgreSQL rather than SQLite."""
         return self.app_database_url.startswith("postgresql")
+
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+def _pairs(value: str) -> dict[str, str]:
+    pairs = {}
+    for part in _split_csv(value):
+        key, _, item = part.partition("=")
+        if key.strip() and item.strip():
+            pairs[key.strip().lower()] = item.strip()
+    return pairs
+
+
+def _slack_id(value: str, expected: str, pattern: re.Pattern[str]) -> str:
+    # Names like "#cs-approvals" or "@dana" change and cannot be used to update a message later.
+    if not pattern.match(value):
+        raise ValueError(
+            f"expected {expected}, got {value!r} (in Slack: open the channel, user or group "
+            "details; the ID is at the bottom)"
+        )
+    return value
 
 
 def _sqlalchemy_url(url: str) -> str:

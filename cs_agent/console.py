@@ -162,6 +162,9 @@ def render_next_step(console: Console, view: CallView) -> None:
                 lines.append(
                     f"  or open:  {view.approval['inbox_url']}  (while cs-agent serve runs)"
                 )
+        elif view.approval.get("permalink"):
+            lines.append(f"  approve it in Slack: {view.approval['permalink']}")
+            lines.append(f"  or here: cs-agent drafts approve {draft.id}")
         else:
             where = ", ".join(f"{k}={v}" for k, v in view.approval.items())
             lines.append(f"  approve it in {view.approval.get('channel', '?')} ({where})")

@@ -271,6 +271,8 @@ class ApprovalRequest(BaseModel):
     issues: list[IssueRef | None]
     """The issue each action item was filed as (same order), or None when it was not filed."""
     analyzer: str
+    attendees: list[Attendee] = Field(default_factory=list)
+    """Who was on the call: a channel may mention the account owner among them."""
 
 
 class OutgoingEmail(BaseModel):

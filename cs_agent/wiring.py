@@ -11,13 +11,16 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
+from cs_agent import workflows
 from cs_agent.agent import ClaudeAnalyzer, model_credentials
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
 from cs_agent.rules import RulesAnalyzer
 from integrations.local import LocalApprovalChannel, LocalTaskTracker, OutboxMailer
+from integrations.slack import SlackApprovalChannel, SlackConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ def build_adapters(settings: Settings, engine: Engine) -> Adapters:
     """Pick an adapter for every port from ``settings``."""
     analyzer, analyzer_choice = choose_analyzer(settings)
     tracker, tracker_choice = choose_tracker(settings, engine)
-    approvals, approvals_choice = choose_approvals(settings)
+    approvals, approvals_choice = choose_approvals(settings, engine)
     mailer, mailer_choice = choose_mailer(settings, engine)
     return Adapters(
         analyzer=analyzer,
@@ -110,14 +113,50 @@ def choose_tracker(settings: Settings, engine: Engine) -> tuple[TaskTracker, Ada
     )
 
 
-def choose_approvals(settings: Settings) -> tuple[ApprovalChannel, AdapterChoice]:
-    """Slack when a bot token and signing secret are set, else local approvals."""
+def choose_approvals(settings: Settings, engine: Engine) -> tuple[ApprovalChannel, AdapterChoice]:
+    """Slack when a bot token and signing secret (or Socket Mode's app token) are set,
+    else local approvals."""
+    missing = slack_missing(settings)
+    if missing is None:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        channel = SlackApprovalChannel(
+            AsyncWebClient(token=token, base_url=settings.slack_api_url),
+            config=SlackConfig(
+                default_channel=settings.slack_channel,
+                customer_channels=dict(settings.slack_customer_channels),
+                approvers=frozenset(settings.slack_approvers),
+                approver_group=settings.slack_approver_group,
+                account_owners=dict(settings.slack_account_owners),
+                public_url=settings.public_url,
+            ),
+            load_request=lambda draft_id: workflows.approval_request_from(engine, draft_id),
+        )
+        where = settings.slack_channel or "the customers' channels"
+        how = "Socket Mode" if settings.slack_socket_mode else "POST /slack/events"
+        return channel, AdapterChoice(
+            port="approvals",
+            adapter="slack",
+            reason=f"requests go to {where}; clicks arrive over {how}",
+        )
     return LocalApprovalChannel(public_url=settings.public_url), AdapterChoice(
         port="approvals",
         adapter="local",
-        reason="no Slack credentials: approve with `cs-agent drafts approve ID`",
+        reason=f"{missing}: approve with `cs-agent drafts approve ID`",
         local=True,
     )
+
+
+def slack_missing(settings: Settings) -> str | None:
+    """Why Slack approvals are off (None when they are on)."""
+    if settings.slack_bot_token is None:
+        return "no CS_AGENT_SLACK_BOT_TOKEN"
+    if settings.slack_socket_mode:
+        if settings.slack_app_token is None:
+            return "Socket Mode needs CS_AGENT_SLACK_APP_TOKEN (xapp-…)"
+        return None
+    if settings.slack_signing_secret is None:
+        return "no CS_AGENT_SLACK_SIGNING_SECRET (needed to verify Slack's requests)"
+    return None
 
 
 def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterChoice]:

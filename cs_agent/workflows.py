@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
+from sqlalchemy.engine import Engine
 
 from cs_agent.domain import (
     ActionItem,
@@ -98,9 +99,14 @@ def process_call_workflow_id(call_id: str) -> str:
     return f"process-call:{call_id}"
 
 
-def send_followup_workflow_id(draft_id: str, version: int) -> str:
-    """The workflow id of sending one version of a draft: ten clicks, one send."""
-    return f"send-followup:{draft_id}:v{version}"
+def send_followup_workflow_id(draft_id: str, version: int, *, attempt: int = 0) -> str:
+    """The workflow id of sending one version of a draft: ten clicks, one send.
+
+    ``attempt`` counts explicit retries after a failed send; each retry is a workflow of its own
+    (same version, so same Message-ID: the mailer's lookup still keeps it to one email).
+    """
+    base = f"send-followup:{draft_id}:v{version}"
+    return f"{base}:retry{attempt}" if attempt else base
 
 
 def item_id_for(call_id: str, position: int, title: str) -> str:
@@ -289,7 +295,7 @@ async def save_draft(call_id: str) -> str:
                 to=email.to,
                 cc=email.cc,
                 message_id=message_id_for(
-                    draft_id=draft_id, version=1, sender=rt.settings.sender_email
+                    draft_id=draft_id, version=1, sender=rt.settings.from_address
                 ),
             ),
         )
@@ -429,7 +435,7 @@ async def claim_draft(draft_id: str, version: int) -> OutgoingEmail | None:
 def outgoing_email(rt: Runtime, row: DraftRow, metadata: CallMetadata) -> OutgoingEmail:
     """The email a draft version becomes, with its deterministic Message-ID."""
     settings = rt.settings
-    sender = settings.gmail_sender or settings.sender_email
+    sender = settings.from_address
     return OutgoingEmail(
         message_id=message_id_for(draft_id=row.id, version=row.version, sender=sender),
         sender=sender,
@@ -602,7 +608,12 @@ def call_context(rt: Runtime, call: CallRow) -> CallContext:
 
 def load_approval_request(rt: Runtime, draft_id: str) -> ApprovalRequest:
     """Everything an approval channel shows about a draft, read fresh from the database."""
-    with session_scope(rt.engine) as session:
+    return approval_request_from(rt.engine, draft_id)
+
+
+def approval_request_from(engine: Engine, draft_id: str) -> ApprovalRequest:
+    """``load_approval_request`` for code that has the database but not the runtime (adapters)."""
+    with session_scope(engine) as session:
         row = repo.get_draft(session, draft_id=draft_id)
         if row is None:
             raise WorkflowFailure(f"draft {draft_id} does not exist")
@@ -610,16 +621,18 @@ def load_approval_request(rt: Runtime, draft_id: str) -> ApprovalRequest:
         if call is None:
             raise WorkflowFailure(f"call {row.call_id} does not exist")
         items = repo.list_items(session, call_id=call.id)
+        metadata = CallMetadata.model_validate(call.call_metadata)
         return ApprovalRequest(
             draft=repo.draft_from_row(row),
             call_id=call.id,
             call_title=call.title,
             call_date=call.call_date,
-            customer=CallMetadata.model_validate(call.call_metadata).customer,
+            customer=metadata.customer,
             summary=CallSummary.model_validate(call.summary or {"text": ""}),
             action_items=[repo.item_from_row(item) for item in items],
             issues=[repo.issue_from_row(item) for item in items],
             analyzer=call.analyzer or "",
+            attendees=metadata.attendees,
         )
 
 
@@ -639,9 +652,9 @@ async def start_process_call(call_id: str) -> str:
     return workflow_id
 
 
-async def start_send_followup(draft_id: str, version: int) -> str:
+async def start_send_followup(draft_id: str, version: int, *, attempt: int = 0) -> str:
     """Enqueue sending a draft version (idempotent). Returns its workflow id."""
-    workflow_id = send_followup_workflow_id(draft_id, version)
+    workflow_id = send_followup_workflow_id(draft_id, version, attempt=attempt)
     with SetWorkflowID(workflow_id):
         await DBOS.enqueue_workflow_async(SENDS_QUEUE, send_followup, draft_id, version)
     return workflow_id

@@ -327,6 +327,7 @@ def revise_draft(
             to=to,
             cc=cc,
             failure_reason=None,
+            message_id=None,  # the new version gets its own when it is sent
             updated_at=utcnow(),
         )
     )

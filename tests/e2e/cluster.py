@@ -57,10 +57,11 @@ class Cluster:
             stderr=subprocess.STDOUT,
         )
 
-    def start_api(self, timeout: float = 60) -> None:
-        """Start the API-only server and wait until it answers."""
+    def start_api(self, timeout: float = 60, *, workflows: bool = False) -> None:
+        """Start the server (API only, unless ``workflows``) and wait until it answers."""
+        mode = "--workflows" if workflows else "--api-only"
         self.api = self._spawn(
-            "api", "serve", "--api-only", "--host", "127.0.0.1", "--port", str(self.api_port)
+            "api", "serve", mode, "--host", "127.0.0.1", "--port", str(self.api_port)
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -124,14 +125,19 @@ def cluster_env(*, database_url: str, data_dir: Path, **settings: str) -> dict[s
 
 @contextmanager
 def running_cluster(
-    env: dict[str, str], logs: Path, *, workers: int, api: bool = True
+    env: dict[str, str],
+    logs: Path,
+    *,
+    workers: int,
+    api: bool = True,
+    api_runs_workflows: bool = False,
 ) -> Iterator[Cluster]:
     """A cluster with an API (optional) and ``workers`` worker processes, stopped afterwards."""
     logs.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(env=env, logs=logs)
     try:
         if api:
-            cluster.start_api()
+            cluster.start_api(workflows=api_runs_workflows)
         for _ in range(workers):
             cluster.start_worker()
         yield cluster

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
 
 from cs_agent import workflows
 from cs_agent.app import create_app
@@ -111,3 +113,27 @@ async def test_unknown_call_is_404(client: httpx.AsyncClient) -> None:
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_readyz_reports_database_and_queue(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "queue": "ok"}}
+
+
+async def test_readyz_is_503_naming_what_is_down(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    healthy = runtime.engine
+    runtime.engine = create_engine(f"sqlite:///{not_a_directory}/cs-agent.db")
+    try:
+        response = await client.get("/readyz")
+    finally:
+        runtime.engine = healthy
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not ready"
+    assert body["checks"]["queue"] == "ok"
+    assert "OperationalError" in body["checks"]["database"]

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cs_agent import approvals, workflows
-from cs_agent.config import Settings
 from cs_agent.intake import submit_call
 from cs_agent.runtime import Runtime
 from cs_agent.transcripts import parse_transcript
@@ -24,10 +23,11 @@ from storage import repo
 from storage.db import session_scope
 
 from ..emulators.base import Fault
-from ..emulators.gmail import GmailEmulator
-from ..emulators.linear import API_KEY, LinearEmulator, operation_is
+from ..emulators.linear import LinearEmulator, operation_is
+from ..emulators.slack import SlackEmulator
 from ..mailers import SENDER, GmailSetup
-from .cluster import Cluster, cluster_env, running_cluster
+from ..slack_env import CHANNEL
+from .cluster import Cluster, running_cluster
 from .test_local_flow import example_call
 
 
@@ -37,45 +37,6 @@ async def eventually(check: Callable[[], bool], *, timeout: float = 60, what: st
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting until {what}")
         await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-def gmail(tmp_path: Path) -> Iterator[GmailSetup]:
-    emulator = GmailEmulator().start()
-    emulator.mailbox(SENDER)
-    try:
-        yield GmailSetup(emulator, emulator.authorized_user_file(tmp_path / "token.json", SENDER))
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture
-def env(
-    pg_url: str, tmp_path: Path, linear_emulator: LinearEmulator, gmail: GmailSetup
-) -> dict[str, str]:
-    environment = cluster_env(
-        database_url=pg_url,
-        data_dir=tmp_path / "data",
-        linear_api_key=API_KEY,
-        linear_api_url=linear_emulator.graphql_url,
-        linear_team="CS",
-    )
-    environment.update(gmail.env())
-    return environment
-
-
-@pytest.fixture
-async def api(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Runtime]:
-    """The test's own API-only runtime on the cluster's database: it submits and approves."""
-    for key, value in env.items():
-        if key.startswith("CS_AGENT_"):
-            monkeypatch.setenv(key, value)
-    runtime = Runtime(Settings(_env_file=None))  # type: ignore[call-arg]
-    await runtime.start(run_workflows=False)
-    try:
-        yield runtime
-    finally:
-        await runtime.stop()
 
 
 async def submit_example(runtime: Runtime) -> str:
@@ -134,6 +95,27 @@ async def test_killed_while_filing_each_issue_is_filed_once(
     assert audit.count("analyzed") == 1, "the analysis is checkpointed, not redone"
     assert audit.count("issue_filed") == len(view.action_items)
     assert audit.count("draft_created") == 1
+
+
+async def test_killed_after_the_approval_request_was_posted_posts_it_once(
+    api: Runtime, slack: SlackEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    # Slack posts the message, then the answer (with its ts) never reaches the worker.
+    slack.answer_late("chat.postMessage", HOLD)
+    with running_cluster(env, tmp_path / "logs", workers=1, api=False) as cluster:
+        call_id = await submit_example(api)
+        await eventually(lambda: len(slack.top_level(CHANNEL)) == 1, what="Slack has the message")
+        kill_and_replace(cluster)
+        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=90)
+
+    messages = slack.top_level(CHANNEL)
+    assert len(messages) == 1, "the new worker found the posted message instead of posting again"
+    view = load_call_view(api, call_id)
+    assert view is not None
+    assert view.status == "awaiting_approval"
+    assert view.draft is not None
+    assert view.approval.get("ts") == messages[0]["ts"]
+    assert messages[0]["metadata"]["event_payload"]["draft_id"] == view.draft.id
 
 
 async def test_killed_between_the_send_and_its_record_sends_one_email(

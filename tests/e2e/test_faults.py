@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cs_agent import approvals, workflows
-from cs_agent.domain import CallMetadata, Customer
+from cs_agent.domain import Attendee, CallMetadata, Customer, Side
 from cs_agent.intake import submit_call
 from cs_agent.retry import retry_call
 from cs_agent.runtime import Runtime
@@ -25,11 +25,10 @@ from storage import repo
 from storage.db import session_scope
 
 from ..conftest import EXAMPLES
-from ..emulators.base import Fault, RecordedRequest
+from ..emulators.base import Fault
 from ..emulators.linear import LinearEmulator
 from ..mailers import SENDER, GmailSetup
 from .cluster import running_cluster
-from .test_crash_recovery import api, env, gmail  # noqa: F401  (fixtures)
 
 CALLS = 100
 RATE = 0.2
@@ -72,7 +71,7 @@ async def settle(runtime: Runtime, call_ids: list[str], timeout: float = 240) ->
 
 
 @pytest.fixture
-def faulty_env(env: dict[str, str]) -> dict[str, str]:  # noqa: F811
+def faulty_env(env: dict[str, str]) -> dict[str, str]:
     return {
         **env,
         "CS_AGENT_RETRY_ATTEMPTS": "3",
@@ -87,9 +86,9 @@ def faulty_env(env: dict[str, str]) -> dict[str, str]:  # noqa: F811
 
 async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
     faulty_env: dict[str, str],
-    api: Runtime,  # noqa: F811
+    api: Runtime,
     linear_emulator: LinearEmulator,
-    gmail: GmailSetup,  # noqa: F811
+    gmail: GmailSetup,
     tmp_path: Path,
 ) -> None:
     linear_emulator.fail_randomly(RATE, linear_faults(), seed=7)
@@ -104,25 +103,20 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
             meta = CallMetadata(
                 title=f"Escalation {n}",
                 customer=Customer(name=f"Customer {n:03d}", domain=f"c{n:03d}.example"),
+                attendees=[
+                    Attendee(name="Nora Pham", email=f"nora@c{n:03d}.example", side=Side.CUSTOMER)
+                ],
                 source_id=f"faults-{n}",
             )
             submission = await submit_call(api, transcript=transcript, metadata=meta, source="test")
             call_ids.append(submission.call_id)
 
-        print("T submitted", time.monotonic())
         statuses = await settle(api, call_ids)
-        print("T settled", time.monotonic(), Counter(statuses.values()))
         first_pass_failed = [cid for cid, status in statuses.items() if status == "failed"]
         for cid in first_pass_failed:
             view = load_call_view(api, cid)
             assert view is not None
             assert view.failure_reason, "a failed call says why"
-        print(
-            "REASONS",
-            Counter(
-                (load_call_view(api, c).failure_reason or "")[:150] for c in first_pass_failed
-            ).most_common(6),
-        )
         # Retry what failed (the faults go on) until every call is through.
         for _round in range(6):
             failed = [cid for cid, status in statuses.items() if status == "failed"]
@@ -131,24 +125,9 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
             for cid in failed:
                 await retry_call(api, call_id=cid, actor="test:ops")
             statuses = await settle(api, call_ids)
-            print("T round", time.monotonic(), Counter(statuses.values()))
-            print(
-                "REASONS2",
-                Counter(
-                    (load_call_view(api, c).failure_reason or "")[:150] for c in failed
-                ).most_common(4),
-            )
-            with session_scope(api.engine) as session:
-                print(
-                    "AUDIT",
-                    [(e.action, e.detail) for e in repo.list_audit(session, call_id=failed[0])][
-                        -4:
-                    ],
-                )
         assert Counter(statuses.values()) == {"awaiting_approval": CALLS}
 
-        print("T all through", time.monotonic())
-        # Approve every draft; a send that gives up is edited (a new version) and approved again.
+        # Approve every draft; a send that gives up is retried (same version, same Message-ID).
         views = {cid: load_call_view(api, cid) for cid in call_ids}
         for _round in range(6):
             pending = []
@@ -158,19 +137,11 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
                 assert view.draft is not None
                 draft = view.draft
                 if draft.status == "failed":
-                    await approvals.edit(
-                        api,
-                        draft_id=draft.id,
-                        actor="test:editor",
-                        expected_version=draft.version,
-                        subject=draft.subject,
-                        body=draft.body,
-                        to=draft.to or ["ops@c.example"],
-                        cc=draft.cc,
+                    retried = await approvals.retry(
+                        api, draft_id=draft.id, actor="test:approver", version=draft.version
                     )
-                    draft = load_call_view(api, cid).draft  # type: ignore[union-attr]
-                    assert draft is not None
-                if draft.status == "pending":
+                    pending.append(retried.workflow_id or "")
+                elif draft.status == "pending":
                     decision = await approvals.approve(
                         api, draft_id=draft.id, actor="test:approver"
                     )
@@ -179,7 +150,6 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
                 break
             await asyncio.gather(*(workflows.wait_for(w, timeout=120) for w in pending))
 
-    print("T sent", time.monotonic())
     # Linear: every item of every call exactly once.
     issues = linear_emulator.issues()
     filed = [item.issue.id for v in views.values() if v for item in v.action_items if item.issue]
@@ -198,4 +168,3 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
     # The faults did happen.
     assert len(linear_emulator.faulted) > 50
     assert len(gmail.emulator.faulted) > 5
-    _ = RecordedRequest

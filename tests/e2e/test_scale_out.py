@@ -12,6 +12,8 @@ from integrations.linear_description import customer_of
 
 from ..conftest import EXAMPLES
 from ..emulators.linear import API_KEY, LinearEmulator
+from ..emulators.slack import SlackEmulator
+from ..slack_env import APPROVER, CHANNEL, SIGNING_SECRET
 from .cluster import cluster_env, running_cluster
 
 CALLS = 200
@@ -64,7 +66,10 @@ async def wait_until_all_awaiting_approval(url: str, count: int, timeout: float)
 
 
 async def test_one_api_two_workers_process_200_calls_each_side_effect_once(
-    pg_url: str, tmp_path: Path, linear_emulator: LinearEmulator
+    pg_url: str,
+    tmp_path: Path,
+    linear_emulator: LinearEmulator,
+    slack: SlackEmulator,
 ) -> None:
     env = cluster_env(
         database_url=pg_url,
@@ -72,6 +77,11 @@ async def test_one_api_two_workers_process_200_calls_each_side_effect_once(
         linear_api_key=API_KEY,
         linear_api_url=linear_emulator.graphql_url,
         linear_team="CS",
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        slack_channel=CHANNEL,
+        slack_approvers=APPROVER,
     )
     with running_cluster(env, tmp_path / "logs", workers=2) as cluster:
         ids = await submit_all(cluster.url, CALLS)
@@ -95,5 +105,9 @@ async def test_one_api_two_workers_process_200_calls_each_side_effect_once(
             issue = issues[item["issue"]["id"]]
             assert issue["title"] == item["title"]
             assert customer_of(issue["description"]) == f"Customer {n:03d}"
+    # One approval message a call, each naming its own draft.
+    messages = slack.top_level(CHANNEL)
+    drafts = sorted(m["metadata"]["event_payload"]["draft_id"] for m in messages)
+    assert drafts == sorted(view["draft"]["id"] for view in views.values())
     # Both workers took part.
     assert all("running" in log for log in worker_logs)

@@ -152,6 +152,7 @@ class Emulator:
         """Stop serving."""
         if self._server is not None:
             self._server.should_exit = True
+            self._server.force_exit = True  # do not wait for hung requests to finish
         if self._thread is not None:
             self._thread.join(timeout=10)
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
@@ -154,6 +155,7 @@ class LinearEmulator(Emulator):
     def __init__(self) -> None:
         super().__init__()
         self.schema: GraphQLSchema = linear_schema()
+        self._documents: dict[str, tuple[DocumentNode, list[GraphQLError]]] = {}
         self.api_keys = {API_KEY}
         self.oauth_tokens = {OAUTH_TOKEN}
         self.state = _fresh_state()
@@ -355,10 +357,9 @@ class LinearEmulator(Emulator):
                 ],
             )
         try:
-            document = parse(body.get("query") or "")
+            document, problems = self._checked(body.get("query") or "")
         except GraphQLSyntaxError as error:
             return self._errors(400, [_graphql_error(error, "GRAPHQL_PARSE_FAILED")])
-        problems = validate(self.schema, document)
         if problems:
             return self._errors(
                 400, [_graphql_error(problem, "GRAPHQL_VALIDATION_FAILED") for problem in problems]
@@ -399,6 +400,15 @@ class LinearEmulator(Emulator):
                     _graphql_error(error, "INTERNAL_SERVER_ERROR", type="internal error")
                 )
         return self._json(status, {"errors": rendered, "data": result.data})
+
+    def _checked(self, query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+        """Parse and validate a document, once per distinct text (clients repeat the same few)."""
+        cached = self._documents.get(query)
+        if cached is None:
+            document = parse(query)
+            cached = (document, list(validate(self.schema, document)))
+            self._documents[query] = cached
+        return cached
 
     def _authorized(self, header: str | None) -> bool:
         if not header:

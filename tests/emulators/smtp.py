@@ -89,7 +89,7 @@ class SmtpTestServer:
         implicit_tls: bool = False,
         offer_starttls: bool = True,
         username: str = "cs-agent",
-        password: str = "s3cret pass",  # noqa: S107
+        password: str = "s3cret pass",
     ) -> None:
         self.directory = directory
         self.implicit_tls = implicit_tls

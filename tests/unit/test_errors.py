@@ -29,7 +29,7 @@ from integrations.errors import (
     ],
 )
 def test_errors_survive_pickling_with_every_attribute(error: ExternalError) -> None:
-    loaded = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object, round-tripped
+    loaded = pickle.loads(pickle.dumps(error))
     assert type(loaded) is type(error)
     assert loaded.__dict__ == error.__dict__
     assert str(loaded) == str(error)

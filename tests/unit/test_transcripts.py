@@ -857,7 +857,7 @@ def test_attendees_from_metadata_are_authoritative() -> None:
 def test_transcript_error_is_a_value_error_and_pickles_with_its_details() -> None:
     error = parse_error("WEBVTT\n\n00:00:01 --> 00:00:02\nhi\n")
     assert isinstance(error, ValueError)
-    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object, round-tripped
+    copy = pickle.loads(pickle.dumps(error))
     assert (str(copy), copy.line, copy.expected, copy.format) == (
         str(error),
         error.line,

@@ -1,0 +1,472 @@
+"""What the Slack approval request looks like: Block Kit built with ``slack_sdk.models``.
+
+Everything here is pure (no I/O), so it can be tested on its own. ``slack_sdk`` checks the
+per-element limits when a block is serialised; the limits it does not check (blocks per
+message, characters per section field) are kept here. Text that comes from a call or a model
+is escaped before it goes into ``mrkdwn``, so a transcript cannot make the bot ping
+``@channel`` or fake a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from cs_agent.domain import ApprovalRequest, DraftStatus, FollowUpDraft, IssueRef
+
+# Action and view ids: the listeners are registered under these.
+APPROVE = "cs_agent.approve"
+EDIT = "cs_agent.edit"
+REJECT = "cs_agent.reject"
+RETRY = "cs_agent.retry"
+EDIT_VIEW = "cs_agent.edit_draft"
+REJECT_VIEW = "cs_agent.reject_draft"
+EVENT_TYPE = "cs_agent_approval_request"
+"""Message metadata type on every approval request: how a repost after a crash is avoided."""
+
+# Slack's limits (docs.slack.dev/reference/block-kit) that slack_sdk does not check for us.
+MAX_BLOCKS = 50
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+HEADER_TEXT = 150
+INPUT_TEXT = 3000
+"""The most a plain_text_input holds: longer bodies cannot be edited in a modal."""
+NOTIFICATION_TEXT = 300
+MAX_ITEM_SECTIONS = 8
+"""Action items are packed into sections; past this many the rest are counted, not listed."""
+
+_MENTIONABLE = re.compile(r"^slack:([UW][A-Z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class ButtonValue:
+    """What every button carries: the draft and the version the person saw."""
+
+    draft_id: str
+    version: int
+
+    def encode(self) -> str:
+        """The button's ``value`` (at most 2000 characters)."""
+        return json.dumps({"draft": self.draft_id, "version": self.version})
+
+    @classmethod
+    def decode(cls, value: str) -> ButtonValue:
+        """Read a button's value; ``ValueError`` when it is not one of ours."""
+        try:
+            data = json.loads(value)
+            return cls(draft_id=str(data["draft"]), version=int(data["version"]))
+        except (TypeError, KeyError, json.JSONDecodeError) as error:
+            raise ValueError(f"not a cs-agent button value: {value!r}") from error
+
+
+# --- text helpers ---------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control sequences."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int, *, more: str = "…") -> str:
+    """``text`` shortened to ``limit`` characters at a paragraph, line, sentence or word end."""
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(more), 0)
+    head = text[:room]
+    for separator in ("\n\n", "\n", ". ", " "):
+        index = head.rfind(separator)
+        if index >= room * 0.6:
+            head = head[: index + (1 if separator == ". " else 0)]
+            break
+    return head.rstrip() + more
+
+
+def cut_escaped(text: str, limit: int, *, more: str = "…") -> str:
+    """Cut, then escape for mrkdwn, staying within ``limit`` and never splitting an entity."""
+    budget = limit
+    while True:
+        escaped = escape(cut(text, budget, more=more))
+        if len(escaped) <= limit:
+            return escaped
+        # Shrink in proportion to the expansion, by at least one character each round.
+        budget = max(min(budget - 1, budget * limit // len(escaped)), 0)
+
+
+def mention(actor: str | None) -> str:
+    """``<@U123>`` for a Slack actor (``slack:U123``), the escaped name for anyone else."""
+    if not actor:
+        return "someone"
+    match = _MENTIONABLE.match(actor)
+    return f"<@{match.group(1)}>" if match else escape(actor)
+
+
+def slack_date(moment: dt.datetime | None) -> str:
+    """A date Slack shows in each reader's time zone, with a UTC fallback."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    fallback = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _link(url: str | None, label: str) -> str:
+    if url and url.startswith(("https://", "http://")) and not any(c in url for c in "|<> "):
+        return f"<{url}|{escape(label)}>"
+    return escape(label)
+
+
+# --- the approval request message ---------------------------------------------------------------
+
+
+def approval_message(
+    request: ApprovalRequest,
+    *,
+    owner: str | None = None,
+    call_url: str | None = None,
+    thread_note: bool = False,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The message's notification text and blocks, for the draft's current status.
+
+    A pending draft gets the three buttons; a decided one shows who decided, when, and what
+    happened instead, so the buttons disappear once used.
+    """
+    draft = request.draft
+    customer = request.customer.name if request.customer else "an unnamed customer"
+    when = request.call_date.strftime("%b %d, %Y").replace(" 0", " ") if request.call_date else ""
+    heading = f"Follow-up for {customer}" + (f" · call of {when}" if when else "")
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=cut(heading, HEADER_TEXT)))]
+
+    about = [f"*{escape(cut(request.call_title or 'Customer call', 200))}*"]
+    if owner:
+        about.append(f"Account owner: <@{owner}>")
+    if call_url:
+        about.append(_link(call_url, "Open the call"))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=" · ".join(about))))
+
+    blocks.append(_summary_block(request))
+    blocks.extend(_item_blocks(request))
+    blocks.append(DividerBlock())
+    blocks.append(_email_fields(draft))
+    blocks.append(_body_preview(draft))
+    analyzer = (
+        "the offline analyzer (cue-phrase rules, not a model)"
+        if request.analyzer == "offline-rules"
+        else escape(request.analyzer or "cs-agent")
+    )
+    blocks.append(
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"Draft version {draft.version} · by {analyzer}")]
+        )
+    )
+    blocks.extend(_status_blocks(draft, thread_note=thread_note))
+
+    serialised = [block.to_dict() for block in blocks]  # slack_sdk validates each block here
+    if len(serialised) > MAX_BLOCKS:
+        raise ValueError(f"approval message has {len(serialised)} blocks; Slack allows 50")
+    text = cut(f"{heading}: {draft.subject} ({_status_word(draft)})", NOTIFICATION_TEXT)
+    return text, serialised
+
+
+def message_metadata(request: ApprovalRequest) -> dict[str, Any]:
+    """The metadata posted with the message, found again by ``conversations.history``."""
+    return {
+        "event_type": EVENT_TYPE,
+        "event_payload": {"draft_id": request.draft.id, "call_id": request.call_id},
+    }
+
+
+def _summary_block(request: ApprovalRequest) -> SectionBlock:
+    summary = request.summary
+    head = f"*Summary* ({escape(summary.sentiment)})\n"
+    risks = "".join(f"\n• Risk: {escape(cut(r, 300))}" for r in summary.risks[:5])
+    room = SECTION_TEXT - len(head) - len(risks)
+    text = cut_escaped(summary.text or "No summary.", room)
+    return SectionBlock(text=MarkdownTextObject(text=head + text + risks))
+
+
+def _item_line(position: int, title: str, issue: IssueRef | None, extra: str) -> str:
+    label = escape(cut(title, 200))
+    if issue is None:
+        return f"{position}. {label}{extra} · _not filed_"
+    ref = _link(issue.url, issue.identifier)
+    marker = " · _already open: matched, not filed again_" if issue.existing else ""
+    return f"{position}. {ref} {label}{extra}{marker}"
+
+
+def _item_blocks(request: ApprovalRequest) -> list[Block]:
+    items = request.action_items
+    if not items:
+        return [SectionBlock(text=MarkdownTextObject(text="*Action items*\nNone found."))]
+    lines = []
+    for position, item in enumerate(items, start=1):
+        issue = request.issues[position - 1] if position - 1 < len(request.issues) else None
+        issue = issue or item.existing_issue
+        extra = ""
+        if item.owner:
+            extra += f" — {escape(cut(item.owner.name, 80))}"
+        if item.due_date:
+            extra += f", due {item.due_date:%b %d}"
+        lines.append(_item_line(position, item.title, issue, extra))
+    sections: list[list[str]] = [[f"*Action items* ({len(items)})"]]
+    size = len(sections[0][0])
+    shown = 0
+    for line in lines:
+        if size + len(line) + 1 > SECTION_TEXT:
+            if len(sections) == MAX_ITEM_SECTIONS:
+                break
+            sections.append([])
+            size = 0
+        sections[-1].append(line)
+        size += len(line) + 1
+        shown += 1
+    if shown < len(lines):
+        sections[-1].append(f"…and {len(lines) - shown} more: open the call to see them all.")
+    return [SectionBlock(text=MarkdownTextObject(text="\n".join(lines_))) for lines_ in sections]
+
+
+def _email_fields(draft: FollowUpDraft) -> SectionBlock:
+    def field(name: str, value: str) -> MarkdownTextObject:
+        return MarkdownTextObject(text=f"*{name}*\n" + cut_escaped(value, FIELD_TEXT - 20))
+
+    return SectionBlock(
+        fields=[
+            field("To", ", ".join(draft.to) or "nobody yet"),
+            field("Cc", ", ".join(draft.cc) or "—"),
+            field("Subject", draft.subject),
+        ]
+    )
+
+
+def _body_preview(draft: FollowUpDraft) -> SectionBlock:
+    body = draft.body.strip() or "(empty)"
+    if len(body) > SECTION_TEXT:
+        note = f"\n\n[preview: {len(body):,} characters in all]"
+        body = cut(body, SECTION_TEXT - len(note)) + note
+    # plain_text: shown exactly as the recipient's plain-text part reads, no mrkdwn surprises.
+    return SectionBlock(text=PlainTextObject(text=body, emoji=False))
+
+
+def _status_word(draft: FollowUpDraft) -> str:
+    return {
+        DraftStatus.PENDING: "waiting for approval",
+        DraftStatus.APPROVED: "approved, sending",
+        DraftStatus.SENDING: "approved, sending",
+        DraftStatus.SENT: "sent",
+        DraftStatus.REJECTED: "rejected",
+        DraftStatus.FAILED: "sending failed",
+    }[draft.status]
+
+
+def _status_blocks(draft: FollowUpDraft, *, thread_note: bool) -> list[Block]:
+    value = ButtonValue(draft.id, draft.version).encode()
+    if draft.status == DraftStatus.PENDING:
+        return [
+            ActionsBlock(
+                block_id="cs_agent_decision",
+                elements=[
+                    ButtonElement(
+                        text="Approve & send",
+                        action_id=APPROVE,
+                        value=value,
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title="Send this email?",
+                            text=cut(f"“{draft.subject}” goes to {', '.join(draft.to)} now.", 300),
+                            confirm="Send",
+                            deny="Not yet",
+                        ),
+                    ),
+                    ButtonElement(text="Edit", action_id=EDIT, value=value),
+                    ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
+                ],
+            )
+        ]
+    who, when = mention(draft.decided_by), slack_date(draft.decided_at)
+    if draft.status in (DraftStatus.APPROVED, DraftStatus.SENDING):
+        line = f":white_check_mark: Approved by {who} {when} · sending…"
+    elif draft.status == DraftStatus.SENT:
+        line = f":incoming_envelope: Sent {slack_date(draft.sent_at)} · approved by {who} {when}"
+    elif draft.status == DraftStatus.REJECTED:
+        reason = f": {cut_escaped(draft.reject_reason, 500)}" if draft.reject_reason else ""
+        line = f":no_entry_sign: Rejected by {who} {when}{reason}"
+    else:
+        reason = cut_escaped(draft.failure_reason or "unknown error", 1000)
+        line = f":warning: Sending failed: {reason}"
+        if thread_note:
+            line += " · Retry or edit it in the thread."
+    return [ContextBlock(elements=[MarkdownTextObject(text=line)])]
+
+
+def failure_reply(draft: FollowUpDraft, reason: str) -> tuple[str, list[dict[str, Any]]]:
+    """The thread reply when sending failed: why, and Retry / Edit buttons."""
+    value = ButtonValue(draft.id, draft.version).encode()
+    text = cut(f"Sending “{draft.subject}” failed: {reason}", NOTIFICATION_TEXT)
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=":warning: *The email was not sent.*\n" + cut_escaped(reason, 2500)
+            )
+        ),
+        ActionsBlock(
+            block_id="cs_agent_failure",
+            elements=[
+                ButtonElement(text="Retry", action_id=RETRY, value=value, style="primary"),
+                ButtonElement(text="Edit", action_id=EDIT, value=value),
+            ],
+        ),
+    ]
+    return text, [block.to_dict() for block in blocks]
+
+
+# --- modals ----------------------------------------------------------------------------------------
+
+EDIT_FIELDS = ("to", "cc", "subject", "body")
+
+
+def edit_modal(draft: FollowUpDraft, *, channel_id: str) -> dict[str, Any]:
+    """The Edit modal, prefilled with the draft. A body too long for Slack stays as it is."""
+    body_editable = len(draft.body) <= INPUT_TEXT
+    metadata = json.dumps(
+        {
+            "draft": draft.id,
+            "version": draft.version,
+            "channel": channel_id,
+            "body_editable": body_editable,
+        }
+    )
+
+    def text_input(
+        block_id: str,
+        label: str,
+        value: str,
+        *,
+        multiline: bool = False,
+        optional: bool = False,
+        hint: str | None = None,
+    ) -> InputBlock:
+        return InputBlock(
+            block_id=block_id,
+            label=label,
+            optional=optional,
+            hint=hint,
+            element=PlainTextInputElement(
+                action_id="value",
+                initial_value=value or None,
+                multiline=multiline,
+                max_length=INPUT_TEXT,
+            ),
+        )
+
+    blocks: list[Block] = [
+        text_input("to", "To", ", ".join(draft.to), hint="Addresses, separated by commas"),
+        text_input("cc", "Cc", ", ".join(draft.cc), optional=True),
+        text_input("subject", "Subject", draft.subject),
+    ]
+    if body_editable:
+        blocks.append(text_input("body", "Body (Markdown)", draft.body, multiline=True))
+    else:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"The body is {len(draft.body):,} characters, more than Slack can edit "
+                    f"({INPUT_TEXT:,}); it is kept as it is."
+                )
+            )
+        )
+    view = View(
+        type="modal",
+        callback_id=EDIT_VIEW,
+        title=PlainTextObject(text="Edit follow-up"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+    return dict(view.to_dict())
+
+
+def reject_modal(draft: FollowUpDraft, *, channel_id: str) -> dict[str, Any]:
+    """The Reject modal: an optional reason, kept in the audit log."""
+    metadata = json.dumps({"draft": draft.id, "version": draft.version, "channel": channel_id})
+    view = View(
+        type="modal",
+        callback_id=REJECT_VIEW,
+        title=PlainTextObject(text="Reject follow-up"),
+        submit=PlainTextObject(text="Reject"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Nothing will be sent for *{cut_escaped(draft.subject, 500)}*."
+                )
+            ),
+            InputBlock(
+                block_id="reason",
+                label="Reason (optional)",
+                optional=True,
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            ),
+        ],
+    )
+    return dict(view.to_dict())
+
+
+@dataclass(frozen=True)
+class EditSubmission:
+    """What a person typed into the Edit modal."""
+
+    draft_id: str
+    version: int
+    channel_id: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    body: str | None
+    """None when the body was too long to edit in Slack and is kept as it was."""
+
+
+def split_addresses(value: str | None) -> list[str]:
+    """``"a@x.com, b@y.com; c@z.com"`` → three addresses (commas, semicolons or new lines)."""
+    return [part.strip() for part in re.split(r"[,;\n]", value or "") if part.strip()]
+
+
+def read_edit_submission(view: dict[str, Any]) -> EditSubmission:
+    """The fields of a submitted Edit modal (``view_submission`` payload's ``view``)."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = view.get("state", {}).get("values", {})
+
+    def value(block_id: str) -> str | None:
+        entry = values.get(block_id, {}).get("value", {})
+        got = entry.get("value")
+        return str(got) if got is not None else None
+
+    return EditSubmission(
+        draft_id=str(meta["draft"]),
+        version=int(meta["version"]),
+        channel_id=str(meta.get("channel", "")),
+        to=split_addresses(value("to")),
+        cc=split_addresses(value("cc")),
+        subject=(value("subject") or "").strip(),
+        body=value("body") if meta.get("body_editable", True) else None,
+    )

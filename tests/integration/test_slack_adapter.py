@@ -1,0 +1,112 @@
+"""The Slack adapter against the Web API emulator: errors, approvers, channels, doctor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import cast
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from cs_agent.domain import ApprovalRequest
+from integrations.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
+from integrations.slack import SlackApprovalChannel, SlackConfig
+
+from ..emulators.base import Fault
+from ..emulators.slack import SlackEmulator
+from ..slack_env import a_request
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackEmulator]:
+    with SlackEmulator(channels=("C0APPROVALS",), usergroups={"S0GROUP": ["U0MEMBER"]}) as emulator:
+        yield emulator  # type: ignore[misc]
+
+
+def adapter(
+    slack: SlackEmulator, *, token: str | None = None, **config: object
+) -> SlackApprovalChannel:
+    def no_loader(draft_id: str) -> ApprovalRequest:
+        raise AssertionError("not used")
+
+    return SlackApprovalChannel(
+        AsyncWebClient(token=token or slack.bot_token, base_url=slack.api_url),
+        config=SlackConfig(default_channel="C0APPROVALS", **config),  # type: ignore[arg-type]
+        load_request=no_loader,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (Fault(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "7"}), RateLimited),
+        (Fault(503, "<html>upstream down</html>"), Unavailable),
+        (Fault(200, {"ok": False, "error": "internal_error"}), Unavailable),
+        (Fault(200, {"ok": False, "error": "missing_scope", "needed": "chat:write"}), Unauthorized),
+        (Fault(200, {"ok": False, "error": "is_archived"}), RejectedInput),
+    ],
+    ids=["ratelimited", "http-503", "internal_error", "missing_scope", "is_archived"],
+)
+async def test_slack_errors_map_to_the_shared_taxonomy(
+    slack: SlackEmulator, fault: Fault, kind: type[Exception]
+) -> None:
+    slack.fail_next(1, fault, when=lambda r: r.path == "/api/chat.postMessage")
+    with pytest.raises(kind) as raised:
+        await adapter(slack).request_approval(a_request())
+    if isinstance(raised.value, RateLimited):
+        assert raised.value.retry_after == 7.0
+    if isinstance(raised.value, Unauthorized):
+        assert "chat:write" in str(raised.value)
+
+
+async def test_a_wrong_token_is_unauthorized(slack: SlackEmulator) -> None:
+    with pytest.raises(Unauthorized, match="invalid_auth"):
+        await adapter(slack, token="xoxb-wrong").request_approval(a_request())
+
+
+async def test_approvers_are_listed_users_or_members_of_the_group(slack: SlackEmulator) -> None:
+    channel = adapter(slack, approvers=frozenset({"U0LISTED"}), approver_group="S0GROUP")
+    assert await channel.is_approver("U0LISTED")
+    assert await channel.is_approver("U0MEMBER")
+    assert not await channel.is_approver("U0STRANGER")
+    assert await channel.is_approver("U0MEMBER")
+    assert len(slack.requests_to("/api/usergroups.users.list")) == 1, "membership is cached"
+    assert not await adapter(slack).is_approver("U0LISTED"), "nobody configured: nobody approves"
+
+
+async def test_doctor_reports_missing_scopes_and_configuration(slack: SlackEmulator) -> None:
+    slack.scopes = "chat:write"
+    results = await adapter(slack).check()
+    failed = {r.detail: r.fix for r in results if not r.ok}
+    assert any("channels:history" in detail for detail in failed)
+    assert "nobody may approve" in failed
+    assert all(fix for fix in failed.values()), "every failure says what to do"
+
+
+async def test_a_mapped_customer_goes_to_its_own_channel_and_mentions_its_owner() -> None:
+    with SlackEmulator(
+        channels=("C0APPROVALS", "C0ACME"), users={"owner@ours.example": "U0OWNER"}
+    ) as emulator:
+        slack = cast(SlackEmulator, emulator)
+        channel = adapter(
+            slack,
+            customer_channels={"acme.example": "C0ACME"},
+            account_owners={"acme & sons": "owner@ours.example"},
+        )
+        ref = await channel.request_approval(a_request())
+        assert ref["slack_channel"] == "C0ACME" and ref["owner"] == "U0OWNER"
+        (message,) = slack.top_level("C0ACME")
+        assert "Account owner: <@U0OWNER>" in json.dumps(message["blocks"])
+        assert slack.top_level("C0APPROVALS") == []
+
+
+async def test_no_channel_for_a_customer_is_a_clear_error(slack: SlackEmulator) -> None:
+    channel = SlackApprovalChannel(
+        AsyncWebClient(token=slack.bot_token, base_url=slack.api_url),
+        config=SlackConfig(),
+        load_request=lambda draft_id: a_request(),
+    )
+    with pytest.raises(RejectedInput, match="CS_AGENT_SLACK_CHANNEL"):
+        await channel.request_approval(a_request())
+    assert slack.requests_to("/api/chat.postMessage") == []
