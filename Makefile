@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/agent_tokens.py
 	$(BIN)/python bench/slack_ack.py
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

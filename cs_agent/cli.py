@@ -290,6 +290,9 @@ def serve(
             "(run `cs-agent worker` processes there).",
         ),
     ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = True,
     socket_mode: Annotated[
         bool,
         typer.Option(
@@ -302,11 +305,15 @@ def serve(
     """Run the HTTP API (and, on SQLite, the workflows in the same process)."""
     import uvicorn
 
+    from cs_agent.api.auth import open_bind_problem
     from cs_agent.app import create_app
     from cs_agent.wiring import slack_missing
 
     handler = _setup_logging(verbose=True)
     settings = _settings()
+    problem = open_bind_problem(settings, host)
+    if problem is not None:
+        raise CliError(problem, code=2)
     if socket_mode:
         settings = settings.model_copy(update={"slack_socket_mode": True})
         missing = slack_missing(settings)
@@ -319,7 +326,11 @@ def serve(
     access.handlers, access.propagate = [access_log_handler(handler)], False
     run_workflows = (not settings.is_postgres) if workflows is None else workflows
     uvicorn.run(
-        create_app(settings, run_workflows=run_workflows), host=host, port=port, log_config=None
+        create_app(settings, run_workflows=run_workflows),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=access_log,
     )
 
 

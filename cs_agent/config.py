@@ -139,10 +139,17 @@ class Settings(BaseSettings):
 
     # --- Zoom and intake ---------------------------------------------------------------------
     zoom_api_url: str = "https://api.zoom.us/v2/"
+    """Zoom's API. Transcript downloads are only fetched from Zoom's own hosts or this one's."""
     zoom_secret_token: SecretStr | None = None
+    """The Zoom app's webhook secret token: verifies events and answers URL validation."""
     webhook_secret: SecretStr | None = None
+    """Key of the ``X-CS-Agent-Signature`` HMAC on ``POST /v1/transcripts``."""
     api_token: SecretStr | None = None
-    max_transcript_bytes: int = 5 * 1024 * 1024
+    """Accepted as ``Authorization: Bearer <token>`` on the API."""
+    signature_tolerance_seconds: int = Field(default=300, ge=1)
+    """How far a signed request's timestamp may be from the server's clock (replay window)."""
+    max_transcript_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    """The largest request body (and downloaded transcript) intake accepts, in bytes."""
 
     # --- workers -----------------------------------------------------------------------------
     worker_concurrency: int = 4

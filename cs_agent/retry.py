@@ -54,6 +54,11 @@ async def retry_call(runtime: Runtime, *, call_id: str, actor: str) -> str:
             raise RetryRefused(f"no call {call_id}")
         if call.status != CallStatus.FAILED:
             raise RetryRefused(f"call {call_id} is {call.status}, not failed; nothing to retry")
+        if call.transcript is None and call.transcript_text is None:
+            raise RetryRefused(
+                f"call {call_id} failed before its transcript arrived ({call.failure_reason}); "
+                "send the transcript again (POST /v1/transcripts or `cs-agent process`)"
+            )
         old_workflow_id = call.workflow_id
     start_step, step_name = await failed_step(old_workflow_id)
     new_workflow_id = next_retry_id(workflows.process_call_workflow_id(call_id), old_workflow_id)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 import cs_agent
 from cs_agent import reminders, workflows
 from cs_agent.config import Settings
+from cs_agent.intake_writer import IntakeWriter
 from cs_agent.recovery import Watchdog, new_executor_id
 from cs_agent.wiring import Adapters, build_adapters, log_choices
 from storage.db import make_engine, migrate
@@ -38,6 +39,7 @@ class Runtime:
         self.engine = engine or make_engine(settings.app_database_url)
         self.adapters = adapters or build_adapters(settings, self.engine)
         self._launched = False
+        self._intake_writer: IntakeWriter | None = None
         self._watchdog: Watchdog | None = None
         self._watchdog_task: asyncio.Task[None] | None = None
         self.executor_id = os.environ.get("CS_AGENT_EXECUTOR_ID") or (
@@ -90,8 +92,22 @@ class Runtime:
         )
         log_choices(self.adapters)
 
+    def intake_writer(self) -> IntakeWriter:
+        """The writer that stores accepted calls and enqueues their workflows (one a process)."""
+        if self._intake_writer is None:
+            self._intake_writer = IntakeWriter(
+                self.engine,
+                system_database_url=self.settings.system_database_url,
+                app_name=APP_NAME,
+                app_version=cs_agent.__version__,
+            )
+        return self._intake_writer
+
     async def stop(self) -> None:
-        """Shut DBOS down and release the database."""
+        """Finish storing accepted calls, shut DBOS down and release the database."""
+        if self._intake_writer is not None:
+            await self._intake_writer.aclose()
+            self._intake_writer = None
         if self._watchdog_task is not None:
             self._watchdog_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -60,8 +60,10 @@ __all__ = [
     "UNKNOWN_SPEAKER",
     "TranscriptError",
     "attendees_from",
+    "decode_transcript",
     "detect_format",
     "format_for_filename",
+    "is_certainly_vtt",
     "parse_transcript",
     "read_transcript",
     "unmatched_speakers",
@@ -172,7 +174,7 @@ def parse_transcript(data: bytes | str, *, format: TranscriptFormat | None = Non
     transcript with at least one utterance.
     """
     fmt = TranscriptFormat(format) if format is not None else None
-    text = _decode(data, fmt) if isinstance(data, bytes) else _check_text(data, fmt)
+    text = decode_transcript(data, format=fmt)
     if not text.strip():
         raise TranscriptError(
             "the transcript is empty (no text, or only whitespace); "
@@ -180,8 +182,6 @@ def parse_transcript(data: bytes | str, *, format: TranscriptFormat | None = Non
             expected="a non-empty transcript",
             format=fmt,
         )
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if fmt is None:
         fmt = detect_format(text)
     if fmt is TranscriptFormat.VTT:
@@ -201,6 +201,76 @@ def parse_transcript(data: bytes | str, *, format: TranscriptFormat | None = Non
             format=fmt,
         )
     return Transcript(format=fmt, utterances=utterances)
+
+
+# A strict subset of the WebVTT the parser reads. The pattern checks the layout: optional blank
+# lines, the header (and its metadata lines), then blocks after blank lines, each a NOTE, STYLE
+# or REGION block, or cues: an optional identifier line, a "hh:mm:ss.mmm --> hh:mm:ss.mmm"
+# timing line as the block's first or second line, and any lines after. Counting "-->" then
+# makes sure every line that has one is such a timing line, which is what the parser requires
+# of a line with "-->" wherever it stands. Blank means whitespace only (regex \s is
+# str.isspace), as in the parser.
+_FAST_STAMP: Final = r"\d\d:[0-5]\d:[0-5]\d\.\d{3}"
+_FAST_TIMING: Final = rf"{_FAST_STAMP} --> {_FAST_STAMP}(?:[ \t][^\n]*)?\n"
+_FAST_BLANK: Final = r"[^\S\n]*\n"
+_FAST_LINE: Final = r"[^\S\n]*\S[^\n]*\n"  # not blank; split at its first non-space, so unambiguous
+_FAST_VTT = re.compile(
+    rf"(?:{_FAST_BLANK})*WEBVTT(?:[ \t][^\n]*)?\n(?:{_FAST_LINE})*"
+    rf"(?:(?:{_FAST_BLANK})+"
+    rf"(?:(?:NOTE|STYLE|REGION)(?:[ \t][^\n]*)?\n(?:{_FAST_LINE})*"
+    rf"|(?:{_FAST_LINE})?{_FAST_TIMING}(?:{_FAST_LINE})*))*"
+    rf"(?:{_FAST_BLANK})*"
+)
+_FAST_TIMES = re.compile(rf"\n({_FAST_STAMP}) --> ({_FAST_STAMP})(?=[ \t\n])")
+_FAST_CUE_TEXT = re.compile(rf"\n{_FAST_TIMING}((?:{_FAST_LINE})+)")
+
+
+def is_certainly_vtt(text: str) -> bool:
+    """True when ``text`` is WebVTT that `parse_transcript` certainly reads without an error.
+
+    A fast structural check (a few passes of compiled patterns, no utterances built) for
+    intake, where a transcript is checked now and parsed later. False means "not certain":
+    parse it to find out, and to get the error with its line. ``text`` is decoded text with
+    ``\\n`` line ends.
+    """
+    body = text if text.endswith("\n") else text + "\n"
+    if _FAST_VTT.fullmatch(body) is None:
+        return False
+    times = _FAST_TIMES.findall(body)
+    if len(times) != body.count("-->"):
+        return False
+    # Fixed-width stamps compare as strings: a cue must not end before it starts.
+    if any(end < start for start, end in times):
+        return False
+    return any(_cue_has_words(match[1]) for match in _FAST_CUE_TEXT.finditer(body))
+
+
+def _cue_has_words(raw: str) -> bool:
+    """True when a cue's text leaves an utterance with text whatever speaker rule applies."""
+    pieces: list[_Piece] = []
+    unvoiced: list[int] = []
+    _add_cue(raw.rstrip("\n"), 0.0, 0.0, 0, pieces, unvoiced)
+    for index, (_, _, _, said, _) in enumerate(pieces):
+        if index in unvoiced:
+            match = _SPEAKER_PREFIX.match(said)
+            if match is not None:
+                said = said[match.end() :]
+        if said:
+            return True
+    return False
+
+
+def decode_transcript(data: bytes | str, *, format: TranscriptFormat | None = None) -> str:
+    """A transcript file's text as `parse_transcript` reads it, line endings normalised to ``\\n``.
+
+    Bytes are UTF-8 (a byte-order mark is dropped) or UTF-16 with a byte-order mark. Raises
+    `TranscriptError` for binary data and text that is not in those encodings.
+    """
+    fmt = TranscriptFormat(format) if format is not None else None
+    text = _decode(data, fmt) if isinstance(data, bytes) else _check_text(data, fmt)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def read_transcript(

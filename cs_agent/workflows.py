@@ -12,9 +12,11 @@ leaves: a crash after the side effect and before its checkpoint.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
@@ -23,6 +25,7 @@ from sqlalchemy.engine import Engine
 from cs_agent.domain import (
     ActionItem,
     ApprovalRequest,
+    Attendee,
     CallAnalysis,
     CallMetadata,
     CallStatus,
@@ -33,13 +36,17 @@ from cs_agent.domain import (
     IssueRef,
     OutgoingEmail,
     SentEmail,
+    Side,
     Transcript,
+    TranscriptFormat,
 )
 from cs_agent.logs import log_context
 from cs_agent.observe import observed
 from cs_agent.ports import ApprovalOutcome, CallContext, TaskTracker
+from cs_agent.transcripts import TranscriptError, parse_transcript
 from integrations.email_message import message_id_for
 from integrations.errors import ExternalError, RetryPolicy, with_retries
+from integrations.zoom import ZoomDownloader
 from storage import repo
 from storage.db import session_scope
 from storage.models import CallRow, DraftRow, utcnow
@@ -51,7 +58,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CALLS_QUEUE = "cs-agent-calls"
+PROCESS_CALL_WORKFLOW = "process_call"
 SENDS_QUEUE = "cs-agent-sends"
+INTAKE_QUEUE = "cs-agent-intake"
 SYSTEM_ACTOR = "cs-agent"
 ITEM_NAMESPACE = uuid.UUID("6f1b0b4e-8c3a-4c1e-9d0e-5a2f7c9e1b42")
 
@@ -84,6 +93,7 @@ async def register_queues(*, worker_concurrency: int) -> None:
         CALLS_QUEUE, worker_concurrency=worker_concurrency, polling_interval_sec=0.2
     )
     await DBOS.register_queue_async(SENDS_QUEUE, worker_concurrency=8, polling_interval_sec=0.2)
+    await DBOS.register_queue_async(INTAKE_QUEUE, worker_concurrency=4, polling_interval_sec=0.2)
 
 
 def process_call_workflow_id(call_id: str) -> str:
@@ -117,7 +127,7 @@ class WorkflowFailure(Exception):
 # --- process_call -------------------------------------------------------------------------------
 
 
-@DBOS.workflow(name="process_call")
+@DBOS.workflow(name=PROCESS_CALL_WORKFLOW)
 async def process_call(call_id: str) -> str:
     """Analyse a call, file its action items, save the draft and ask for approval.
 
@@ -149,9 +159,10 @@ async def analyze_call(call_id: str) -> list[str]:
         call = repo.get_call(session, call_id=call_id)
         if call is None:
             raise WorkflowFailure(f"call {call_id} does not exist")
-        if call.transcript is None:
-            raise WorkflowFailure(f"call {call_id} has no transcript (purged?)")
-        transcript = Transcript.model_validate(call.transcript)
+        transcript = stored_transcript(call)
+        if not call.word_count:  # intake checked the text without counting its words
+            call.word_count = transcript.word_count()
+            session.add(call)
         metadata = CallMetadata.model_validate(call.call_metadata)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
     analyzer = rt.adapters.analyzer
@@ -599,6 +610,22 @@ async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome)
         log.warning("could not update the approval request of %s: %s", draft.id, error)
 
 
+def stored_transcript(call: CallRow) -> Transcript:
+    """The call's transcript: parsed from the text kept at intake, or as stored parsed."""
+    if call.transcript_text is not None:
+        try:
+            return parse_transcript(
+                call.transcript_text, format=TranscriptFormat(call.transcript_format)
+            )
+        except TranscriptError as error:
+            raise WorkflowFailure(
+                f"the transcript of call {call.id} does not parse: {error}"
+            ) from None
+    if call.transcript is None:
+        raise WorkflowFailure(f"call {call.id} has no transcript (purged?)")
+    return Transcript.model_validate(call.transcript)
+
+
 def call_context(rt: Runtime, call: CallRow) -> CallContext:
     """What adapters get to know about a call."""
     return CallContext(
@@ -669,3 +696,103 @@ async def wait_for(workflow_id: str, *, timeout: float | None = None) -> Any:
     """Wait for a workflow to finish and return its result (raises what it raised)."""
     handle: Any = await DBOS.retrieve_workflow_async(workflow_id)
     return await asyncio.wait_for(handle.get_result(polling_interval_sec=0.1), timeout)
+
+
+# --- ingest_zoom_transcript ---------------------------------------------------------------------
+
+ZOOM_DOWNLOAD_POLICY = RetryPolicy(attempts=8, initial_delay=0.5, max_delay=60.0)
+"""A download that keeps failing is retried for about a minute (8 tries) before the call fails."""
+
+
+class ZoomTranscriptJob(BaseModel):
+    """What a ``recording.transcript_completed`` event asks for: fetch this file for this meeting."""
+
+    meeting_uuid: str
+    topic: str | None = None
+    start_time: dt.datetime | None = None
+    timezone: str | None = None
+    host_email: str | None = None
+    download_url: str
+    download_token: str
+
+    def metadata(self) -> CallMetadata:
+        """The call's metadata as far as Zoom tells it."""
+        return CallMetadata(
+            title=self.topic,
+            call_date=_local_date(self.start_time, self.timezone),
+            attendees=[Attendee(name=self.host_email, email=self.host_email, side=Side.US)]
+            if self.host_email
+            else [],
+            source_id=self.meeting_uuid,
+        )
+
+
+def _local_date(start: dt.datetime | None, timezone: str | None) -> dt.date | None:
+    if start is None:
+        return None
+    if timezone and start.tzinfo is not None:
+        try:
+            return start.astimezone(ZoneInfo(timezone)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return start.date()
+
+
+def zoom_workflow_id(meeting_uuid: str) -> str:
+    """One ingestion a meeting: Zoom's retries of the same event collapse into it."""
+    return f"zoom-transcript:{meeting_uuid}"
+
+
+async def start_zoom_transcript(job: ZoomTranscriptJob) -> str:
+    """Enqueue taking in a Zoom transcript (idempotent). Returns its workflow id."""
+    workflow_id = zoom_workflow_id(job.meeting_uuid)
+    with SetWorkflowID(workflow_id):
+        await DBOS.enqueue_workflow_async(
+            INTAKE_QUEUE, ingest_zoom_transcript, job.model_dump(mode="json")
+        )
+    return workflow_id
+
+
+@DBOS.workflow(name="ingest_zoom_transcript")
+async def ingest_zoom_transcript(job: dict[str, Any]) -> str:
+    """Download a Zoom transcript and submit it like any other call. Returns the call id."""
+    return await take_in_zoom_transcript(job)
+
+
+@DBOS.step(name="take_in_zoom_transcript")
+@observed("take_in_zoom_transcript")
+async def take_in_zoom_transcript(job_data: dict[str, Any]) -> str:
+    """Download, check and submit the transcript; or keep the call as failed, with the reason.
+
+    One step: a crash before it finished downloads again (a GET), and the submission is
+    idempotent on the meeting UUID.
+    """
+    from cs_agent.intake import check_transcript, record_failed_call, submit_call
+
+    rt = current_runtime()
+    job = ZoomTranscriptJob.model_validate(job_data)
+    metadata = job.metadata()
+    downloader = ZoomDownloader(
+        api_url=rt.settings.zoom_api_url, max_bytes=rt.settings.max_transcript_bytes
+    )
+    try:
+        data = await with_retries(
+            lambda: downloader.download(job.download_url, token=job.download_token),
+            what=f"downloading the Zoom transcript of meeting {job.meeting_uuid}",
+            policy=ZOOM_DOWNLOAD_POLICY,
+        )
+    except ExternalError as error:
+        return record_failed_call(
+            rt, source="zoom", metadata=metadata, reason=f"the transcript download failed: {error}"
+        )
+    try:
+        transcript = check_transcript(data, format=TranscriptFormat.VTT)
+    except TranscriptError as error:
+        return record_failed_call(
+            rt,
+            source="zoom",
+            metadata=metadata,
+            reason=f"the Zoom transcript does not parse: {error}",
+        )
+    submission = await submit_call(rt, transcript=transcript, metadata=metadata, source="zoom")
+    return submission.call_id

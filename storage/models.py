@@ -43,7 +43,10 @@ class CallRow(SQLModel, table=True):
     )
     transcript_format: str = Field(max_length=16)
     transcript: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    """The parsed transcript; None once purged under a retention rule."""
+    """The parsed transcript, for calls submitted already parsed; None once purged."""
+    transcript_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The transcript as received (decoded, line endings normalised); the workflow parses it.
+    None for calls submitted already parsed, and once purged."""
     word_count: int = 0
     status: str = Field(default="received", max_length=32, index=True)
     failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -57,6 +60,8 @@ class CallRow(SQLModel, table=True):
     usage: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     cost_usd: float = 0.0
     workflow_id: str = Field(max_length=128)
+    signature: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    """The request signature that delivered this call: an exact replay finds the call by it."""
 
 
 class ActionItemRow(SQLModel, table=True):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, null, update
+from sqlalchemy import func, null, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
@@ -721,7 +721,7 @@ def calls_with_transcripts_before(session: Session, *, cutoff: dt.datetime) -> l
             col(CallRow.word_count),
         )
         .where(col(CallRow.created_at) < cutoff)
-        .where(col(CallRow.transcript).is_not(None))
+        .where(_has_transcript())
         .order_by(col(CallRow.created_at), col(CallRow.id))
     ).all()
     return [
@@ -730,12 +730,18 @@ def calls_with_transcripts_before(session: Session, *, cutoff: dt.datetime) -> l
     ]
 
 
+def _has_transcript() -> Any:
+    """A call still holds its transcript: parsed, or as received."""
+    return or_(col(CallRow.transcript).is_not(None), col(CallRow.transcript_text).is_not(None))
+
+
 def purge_transcript(session: Session, *, call_id: str) -> bool:
-    """Remove a call's transcript (SQL NULL); its items, draft and audit log stay. True if removed."""
+    """Remove a call's transcript, parsed and as received (SQL NULL); its items, draft and
+    audit log stay. True if there was one to remove."""
     result = session.execute(
         update(CallRow)
         .where(col(CallRow.id) == call_id)
-        .where(col(CallRow.transcript).is_not(None))
-        .values(transcript=null(), updated_at=utcnow())
+        .where(_has_transcript())
+        .values(transcript=null(), transcript_text=None, updated_at=utcnow())
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -8,11 +8,12 @@ cannot approve text nobody read or send an email twice.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from cs_agent import approvals
+from cs_agent import approvals, workflows
 from cs_agent.costs import cost_report
 from cs_agent.domain import DraftStatus
 from cs_agent.durations import parse_duration
@@ -36,7 +37,7 @@ from cs_agent.web.present import (
 from cs_agent.web.render import flash, path_for, render
 from storage import repo
 from storage.db import session_scope
-from storage.models import DraftRow, utcnow
+from storage.models import CallRow, DraftRow, utcnow
 
 router = APIRouter()
 
@@ -149,6 +150,15 @@ async def call_progress(call_id: str, _person: PersonDep, runtime: RuntimeDep) -
     )
 
 
+def _readable_transcript(call: CallRow) -> dict[str, Any] | None:
+    """The call's transcript, parsed from the text kept at intake or as stored parsed; None once
+    purged (or when the text no longer parses, which the call's failure already says)."""
+    try:
+        return workflows.stored_transcript(call).model_dump(mode="json")
+    except workflows.WorkflowFailure:
+        return None
+
+
 def _render_call(
     request: Request,
     runtime: Runtime,
@@ -164,7 +174,7 @@ def _render_call(
     with session_scope(runtime.engine) as session:
         call = repo.get_call(session, call_id=call_id)
         events = repo.list_audit(session, call_id=call_id)
-        transcript = call.transcript if call else None
+        transcript = _readable_transcript(call) if call else None
     lines = transcript_lines(transcript)
     anchors = locate_quotes(lines, [(i.quote, i.quote_time) for i in view.action_items])
     quoted: dict[int, list[str]] = {}
