@@ -191,12 +191,12 @@ def render_next_step(console: Console, view: CallView) -> None:
 
 def render_doctor(console: Console, reports: Sequence[PortReport], *, data_dir: str) -> None:
     """``cs-agent doctor``: one row a port, every check on its own line, the fix beside it."""
-    table = Table(title="cs-agent doctor", show_lines=True)
+    table = Table(title="cs-agent doctor", show_lines=True, expand=True)
     table.add_column("port", style="bold")
     table.add_column("adapter")
     table.add_column("status")
-    table.add_column("checks")
-    table.add_column("fix")
+    table.add_column("checks", ratio=3)
+    table.add_column("fix", ratio=2)
     for report in reports:
         lines = Text()
         for index, check in enumerate(report.checks):
@@ -269,8 +269,7 @@ def render_purge(console: Console, report: PurgeReport) -> None:
             f"{report.older_than}) are left; nothing to purge."
         )
         return
-    oldest, newest = report.calls[0].received, report.calls[-1].received
-    span = f"received {oldest:%Y-%m-%d} to {newest:%Y-%m-%d}"
+    span = f"the oldest from {report.calls[0].received:%Y-%m-%d}; {report.words:,} words"
     if report.dry_run:
         table = Table(title="Transcripts that would be removed")
         for column in ("call", "received", "customer", "words"):
@@ -286,12 +285,11 @@ def render_purge(console: Console, report: PurgeReport) -> None:
         if count > 20:
             console.print(f"… and {count - 20} more")
         console.print(
-            f"Dry run: would remove the transcripts of {calls} ({span}; {report.words:,} words) "
-            f"received before {cutoff}. Nothing was changed."
+            f"Dry run: would remove the transcripts of {calls} received before {cutoff} "
+            f"({span}). Nothing was changed."
         )
         return
     console.print(
-        f"Removed the transcripts of {calls} ({span}; {report.words:,} words) received before "
-        f"{cutoff}. Kept their action items, drafts and audit log; each call's audit log "
-        "records the purge."
+        f"Removed the transcripts of {calls} received before {cutoff} ({span}). Kept their "
+        "action items, drafts and audit log; each call's audit log records the purge."
     )

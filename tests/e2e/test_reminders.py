@@ -36,7 +36,7 @@ async def test_a_pending_draft_gets_one_reminder_with_two_workers(
         thread = draft_row(api, waiting).approval_ref["ts"]
         await eventually(lambda: slack.replies(CHANNEL, thread), timeout=60)
         # Both workers keep firing the schedule every second: give them ticks to get it wrong.
-        await asyncio.sleep(4)
+        await asyncio.sleep(3)
         replies = slack.replies(CHANNEL, thread)
         decided_thread = draft_row(api, decided).approval_ref["ts"]
         worker_logs = [(cluster.logs / f"worker-{n}.log").read_text() for n in range(2)]
