@@ -124,7 +124,13 @@ class ContextFilter(logging.Filter):
 
 # --- formats ------------------------------------------------------------------------------------
 
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# Record attributes that are not extra fields (uvicorn adds a ``color_message`` with ANSI codes).
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def _extra_keys(record: logging.LogRecord) -> list[str]:

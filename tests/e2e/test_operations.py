@@ -385,3 +385,17 @@ async def test_doctor_reports_a_misconfigured_port_as_a_row_not_a_crash(
     assert reports["tracker"].ok and reports["approvals"].ok, "the other ports are still checked"
     assert not smtp["mailer"].ok and smtp["mailer"].adapter == "smtp"
     assert "CS_AGENT_SMTP_URL" in smtp["mailer"].fixes[0]
+
+
+def test_doctor_json_on_a_fresh_checkout_passes_with_the_local_adapters() -> None:
+    result = CliRunner().invoke(cli_app, ["doctor", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] is True
+    ports = {port["port"]: port for port in report["ports"]}
+    assert list(ports) == ["database", "analyzer", "tracker", "approvals", "mailer"]
+    assert ports["analyzer"]["adapter"] == "offline-rules"
+    assert "OFFLINE ANALYZER" in ports["analyzer"]["checks"][0]["detail"]
+    assert ports["mailer"]["adapter"] == "outbox"
+    assert "emails are written to" in ports["mailer"]["checks"][0]["detail"]
+    assert all(port["fixes"] == [] for port in ports.values())

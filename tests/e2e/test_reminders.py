@@ -1,6 +1,8 @@
-"""Reminders on a real deployment: two ``cs-agent worker`` processes on PostgreSQL, each running
-the reminder schedule, and still one reminder a pending draft. Their logs are read back too:
-JSON lines, each event with its call and step, customer addresses masked."""
+"""Operations on a real deployment: two ``cs-agent worker`` processes on PostgreSQL, each running
+the reminder schedule, and still one reminder a pending draft. What the deployment reports is
+read back too: the API's /metrics counts the workers' work (from the database), each worker's
+own /metrics has its step latencies, and the workers' logs are JSON lines, each event with its
+call and step, customer addresses masked."""
 
 from __future__ import annotations
 
@@ -8,16 +10,29 @@ import asyncio
 import json
 from pathlib import Path
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 from cs_agent import approvals
+from cs_agent.app import create_app
 from cs_agent.runtime import Runtime
 from storage import repo
 from storage.db import session_scope
 
 from ..emulators.slack import SlackEmulator
 from ..slack_env import CHANNEL, draft_row, eventually, process_example
-from .cluster import running_cluster
+from .cluster import free_port, running_cluster
 
 CUSTOMER_EMAIL = "priya.natarajan@acmefreight.example"
+
+
+def samples(text: str) -> dict[str, float]:
+    """``name{labels}`` → value, for the samples of an exposition."""
+    return {
+        sample.name + json.dumps(sample.labels, sort_keys=True): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def audit_count(runtime: Runtime, call_id: str, action: str) -> int:
@@ -29,7 +44,10 @@ async def test_a_pending_draft_gets_one_reminder_with_two_workers(
     env: dict[str, str], api: Runtime, slack: SlackEmulator, tmp_path: Path
 ) -> None:
     env = {**env, "CS_AGENT_REMIND_AFTER": "2s", "CS_AGENT_REMIND_CHECK_EVERY": "1s"}
-    with running_cluster(env, tmp_path / "logs", workers=2, api=False) as cluster:
+    ports = [free_port(), free_port()]
+    with running_cluster(env, tmp_path / "logs", workers=0, api=False) as cluster:
+        for port in ports:
+            cluster.start_worker(extra_env={"CS_AGENT_METRICS_PORT": str(port)})
         waiting_call, waiting = await process_example(api, "acme-renewal")
         decided_call, decided = await process_example(api, "globex-onboarding")
         await approvals.reject(api, draft_id=decided, actor="test:dana", reason="not needed")
@@ -40,6 +58,15 @@ async def test_a_pending_draft_gets_one_reminder_with_two_workers(
         replies = slack.replies(CHANNEL, thread)
         decided_thread = draft_row(api, decided).approval_ref["ts"]
         worker_logs = [(cluster.logs / f"worker-{n}.log").read_text() for n in range(2)]
+        async with httpx.AsyncClient(timeout=10) as http:
+            worker_metrics = [
+                samples((await http.get(f"http://127.0.0.1:{port}/metrics")).text) for port in ports
+            ]
+        app = create_app(api.settings, runtime=api)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+        ) as client:
+            api_metrics = samples((await client.get("/metrics")).text)
 
     assert len(replies) == 1, replies
     assert "has waited" in replies[0]["text"] and "for a decision" in replies[0]["text"]
@@ -48,6 +75,19 @@ async def test_a_pending_draft_gets_one_reminder_with_two_workers(
     # A draft decided before it was due gets none (its thread has only the outcome, if any).
     assert not any("waited" in m["text"] for m in slack.replies(CHANNEL, decided_thread))
     assert audit_count(api, decided_call, "reminder_sent") == 0
+
+    # The API did none of the work, and its /metrics counts all of it: from the database.
+    assert api_metrics["cs_agent_calls_received_total{}"] == 2
+    assert api_metrics["cs_agent_reminders_sent_total{}"] == 1
+    assert api_metrics['cs_agent_drafts{"status": "pending"}'] == 1
+    assert api_metrics['cs_agent_drafts{"status": "rejected"}'] == 1
+    assert api_metrics['cs_agent_action_items_total{"outcome": "filed"}'] > 0
+    # Each worker's own /metrics has what it ran, and not the database's numbers (no double count).
+    analyses = 'cs_agent_step_duration_seconds_count{"outcome": "ok", "step": "analyze_call"}'
+    assert sum(m.get(analyses, 0) for m in worker_metrics) == 2
+    reminders = 'cs_agent_step_duration_seconds_count{"outcome": "ok", "step": "send_reminder"}'
+    assert sum(m.get(reminders, 0) for m in worker_metrics) == 1
+    assert not any("cs_agent_calls_received_total{}" in m for m in worker_metrics)
 
     # Every line a worker wrote is one JSON object; events name their call and step.
     events = [json.loads(line) for log in worker_logs for line in log.splitlines() if line]
