@@ -104,8 +104,9 @@ async def submit_and_wait(
     async with httpx.AsyncClient(base_url=cluster_url, timeout=60) as http:
 
         async def one(n: int) -> None:
-            title = f"Acme Freight renewal call #{n}"
-            # The model's script for this call is found by the call's title in the prompt.
+            # The model's script for this call is found by the call's title in the prompt;
+            # fixed-width numbers, so no title is a prefix of another ("#1" of "#10").
+            title = f"Acme Freight renewal call #{n:04d}"
             model.script(extraction_turns(call), marker=title)
             body = {**meta, "title": title, "source_id": f"bench-{n}", "transcript": text}
             body["customer"] = {"name": f"Acme Freight {n}", "domain": "acmefreight.example"}
@@ -161,6 +162,9 @@ def run_setup(
     linear: LinearEmulator,
     slack: SlackEmulator,
 ) -> Result:
+    # Each setup numbers its calls from 0 again: forget the last setup's scripts, issues and
+    # messages, so no leftover turn answers a new conversation.
+    model.reset()
     linear.reset()
     seed(linear, team="CS")
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,6 +182,10 @@ def run_setup(
             slack_channel=CHANNEL,
             slack_approvers=APPROVER,
             worker_concurrency="4",
+            # The production defaults: the tests' quick death detection (3 s) would take a
+            # worker starved of CPU by a dozen CLI processes for dead, and run its work twice.
+            worker_heartbeat_seconds="5",
+            worker_timeout_seconds="30",
         )
         if not postgres:
             del env["CS_AGENT_DATABASE_URL"]  # the default: SQLite in the data directory
