@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -660,6 +661,8 @@ _STRING_OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+_STRING_OP_NAMES = frozenset(_STRING_OPS)
+
 # Fields the emulator keeps for teams, users, labels, issues and workflow states.
 _FILTERABLE = {
     "id",
@@ -707,7 +710,10 @@ def matches(item: Mapping[str, Any] | None, condition: Mapping[str, Any] | None)
         return True
     for key, wanted in condition.items():
         if key == "and":
-            ok = all(matches(item, part) for part in wanted)
+            # Plain conditions before "or" groups: same answer, and the selective ones (team,
+            # customer) usually settle it before a dozen title words are tried.
+            ordered = sorted(wanted, key=lambda part: "or" in part)
+            ok = all(matches(item, part) for part in ordered)
         elif key == "or":
             ok = any(matches(item, part) for part in wanted)
         elif key == "null":
@@ -722,7 +728,8 @@ def matches(item: Mapping[str, Any] | None, condition: Mapping[str, Any] | None)
 
 
 def _matches_field(value: Any, wanted: Mapping[str, Any], key: str) -> bool:
-    if isinstance(value, Mapping) and "nodes" in value:
+    # Stored objects are plain dicts: ``dict`` checks are much cheaper than ``Mapping`` ones.
+    if isinstance(value, dict) and "nodes" in value:
         value = value["nodes"]
     if isinstance(value, list):
         if set(wanted) - {"some", "every"}:
@@ -732,7 +739,7 @@ def _matches_field(value: Any, wanted: Mapping[str, Any], key: str) -> bool:
         return (some is None or any(matches(v, some) for v in value)) and (
             every is None or all(matches(v, every) for v in value)
         )
-    if isinstance(value, Mapping) or (value is None and not set(wanted) <= set(_STRING_OPS)):
+    if isinstance(value, dict) or (value is None and not set(wanted) <= _STRING_OP_NAMES):
         return matches(value, wanted)
     for op, operand in wanted.items():
         if op not in _STRING_OPS:
@@ -747,7 +754,14 @@ def _unsupported(what: str) -> LinearFailure:
 
 
 def _fold(value: Any) -> str:
-    return str(value or "").casefold()
+    return _fold_text(str(value or ""))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold_text(text: str) -> str:
+    # Searches compare the same titles and descriptions again and again (every dedupe search
+    # scans every issue); folding each once keeps a busy emulator from becoming the bottleneck.
+    return text.casefold()
 
 
 def _is_uuid4(value: str) -> bool:
