@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from cs_agent import workflows  # noqa: E402
 from cs_agent.config import Settings  # noqa: E402
-from cs_agent.domain import CallMetadata, Customer  # noqa: E402
+from cs_agent.domain import Attendee, CallMetadata, Customer, Side  # noqa: E402
 from cs_agent.intake import submit_call  # noqa: E402
 from cs_agent.runtime import Runtime  # noqa: E402
 from cs_agent.transcripts import parse_transcript  # noqa: E402
@@ -87,6 +87,11 @@ async def seed(env: dict[str, str], drafts: int) -> None:
             meta = CallMetadata(
                 title=f"Bench call {n}",
                 customer=Customer(name=f"Customer {n}", domain=f"customer{n}.example"),
+                # A customer address to send to: a draft with no recipient cannot be approved.
+                attendees=[
+                    Attendee(name="Priya", email=f"priya@customer{n}.example", side=Side.CUSTOMER),
+                    Attendee(name="Dana", email="dana@vendor.example", side=Side.US),
+                ],
                 source_id=f"bench-{n}",
             )
             submissions.append(
@@ -254,7 +259,8 @@ async def main() -> int:
     print(f"emails sent:       {sent} (expected {args.drafts})")
     print(f"messages 'Sent':   {shown} of {args.drafts}")
     print(
-        f"ephemerals:        {len(slack.ephemerals)} ('already approved' notes to duplicate clickers)"
+        f"ephemerals:        {len(slack.ephemerals)} (refusals; a duplicate click gets none: "
+        "the message already shows who approved)"
     )
     ok = sent == args.drafts and statuses == {200: args.clicks} and p99 < TARGET_P99_MS
     print(f"target (p99 < {TARGET_P99_MS:.0f} ms, one email a draft): {'met' if ok else 'NOT met'}")
