@@ -39,7 +39,7 @@ from tests.emulators.anthropic import AnthropicEmulator
 from tests.emulators.linear import API_KEY, LinearEmulator, seed
 from tests.emulators.scripted_calls import example, extraction_turns
 from tests.emulators.slack import SlackEmulator
-from tests.slack_env import APPROVER, CHANNEL, SIGNING_SECRET, slack_emulator
+from tests.slack_env import slack_emulator, slack_env
 
 PG_ADMIN = os.environ.get("CS_AGENT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -176,17 +176,13 @@ def run_setup(
             linear_api_key=API_KEY,
             linear_api_url=linear.graphql_url,
             linear_team="CS",
-            slack_bot_token=slack.bot_token,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=slack.api_url,
-            slack_channel=CHANNEL,
-            slack_approvers=APPROVER,
             worker_concurrency="4",
             # The production defaults: the tests' quick death detection (3 s) would take a
             # worker starved of CPU by a dozen CLI processes for dead, and run its work twice.
             worker_heartbeat_seconds="5",
             worker_timeout_seconds="30",
         )
+        env.update(slack_env(slack))
         if not postgres:
             del env["CS_AGENT_DATABASE_URL"]  # the default: SQLite in the data directory
         env.update(

@@ -8,7 +8,6 @@ so however many times Approve is clicked, one email is sent.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -18,12 +17,9 @@ from cs_agent import workflows
 from cs_agent.domain import DraftStatus, FollowUpDraft
 from cs_agent.ports import ApprovalOutcome
 from cs_agent.runtime import Runtime
-from integrations.errors import ExternalError, with_retries
 from storage import repo
 from storage.db import session_scope
 from storage.models import DraftRow, utcnow
-
-log = logging.getLogger(__name__)
 
 
 class DecisionRefused(Exception):
@@ -101,7 +97,7 @@ async def approve(
     # the two, the next click (or `cs-agent drafts approve`) still starts the one send.
     workflow_id = await workflows.start_send_followup(draft.id, draft.version)
     if changed:
-        await _show(runtime, draft, ApprovalOutcome(status="approved", actor=actor))
+        await workflows.announce(runtime, draft, ApprovalOutcome(status="approved", actor=actor))
     return Decision(draft=draft, changed=changed, workflow_id=workflow_id)
 
 
@@ -135,7 +131,9 @@ async def reject(
             )
         draft = repo.draft_from_row(row)
     if changed:
-        await _show(runtime, draft, ApprovalOutcome(status="rejected", actor=actor, detail=reason))
+        await workflows.announce(
+            runtime, draft, ApprovalOutcome(status="rejected", actor=actor, detail=reason)
+        )
     return Decision(draft=draft, changed=changed)
 
 
@@ -240,7 +238,7 @@ async def retry(runtime: Runtime, *, draft_id: str, actor: str, version: int) ->
         draft = repo.draft_from_row(row)
     workflow_id = await workflows.start_send_followup(draft.id, draft.version, attempt=attempt)
     if changed:
-        await _show(runtime, draft, ApprovalOutcome(status="approved", actor=actor))
+        await workflows.announce(runtime, draft, ApprovalOutcome(status="approved", actor=actor))
     return Decision(draft=draft, changed=changed, workflow_id=workflow_id)
 
 
@@ -284,15 +282,3 @@ def _not_pending(row: DraftRow) -> str:
     if row.status == DraftStatus.FAILED:
         return f"draft {row.id} failed to send ({row.failure_reason}); edit it to try again"
     return f"draft {row.id} is {row.status}, not pending"
-
-
-async def _show(runtime: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
-    channel = runtime.adapters.approvals
-    try:
-        await with_retries(
-            lambda: channel.show_outcome(draft, outcome),
-            what=f"showing that {draft.id} was {outcome.status}",
-        )
-    except ExternalError as error:
-        # The decision is made and recorded; a stale approval message must not undo that.
-        log.warning("could not show that %s was %s: %s", draft.id, outcome.status, error)

@@ -209,14 +209,7 @@ class Settings(BaseSettings):
     @classmethod
     def _assignees_from_pairs(cls, value: object) -> object:
         # "Dana Reyes=dana@example.com,Sam=sam@example.com"
-        if isinstance(value, str):
-            pairs = {}
-            for part in _split_csv(value):
-                name, _, email = part.partition("=")
-                if name.strip() and email.strip():
-                    pairs[name.strip()] = email.strip()
-            return pairs
-        return value
+        return _pairs(value) if isinstance(value, str) else value
 
     @field_validator("web_approvers", mode="before")
     @classmethod
@@ -254,7 +247,7 @@ class Settings(BaseSettings):
     def _slack_maps_from_pairs(cls, value: object) -> object:
         # "Acme Freight=C0123ABCDEF,globex.example=C0456GHIJKL"; keys compare case-insensitively
         if isinstance(value, str):
-            return _pairs(value)
+            value = _pairs(value)
         if isinstance(value, dict):
             return {str(k).strip().lower(): str(v).strip() for k, v in value.items()}
         return value
@@ -288,7 +281,7 @@ class Settings(BaseSettings):
     def app_database_url(self) -> str:
         """The database holding calls, items, drafts and the audit log."""
         if self.database_url:
-            return _sqlalchemy_url(self.database_url)
+            return sqlalchemy_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'cs-agent.db'}"
 
     @property
@@ -325,11 +318,12 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 def _pairs(value: str) -> dict[str, str]:
+    """``"key=value,key=value"`` as a dict; parts without both a key and a value are skipped."""
     pairs = {}
     for part in _split_csv(value):
         key, _, item = part.partition("=")
         if key.strip() and item.strip():
-            pairs[key.strip().lower()] = item.strip()
+            pairs[key.strip()] = item.strip()
     return pairs
 
 
@@ -343,7 +337,7 @@ def _slack_id(value: str, expected: str, pattern: re.Pattern[str]) -> str:
     return value
 
 
-def _sqlalchemy_url(url: str) -> str:
+def sqlalchemy_url(url: str) -> str:
     """``postgresql://`` → ``postgresql+psycopg://`` so SQLAlchemy uses psycopg 3."""
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")

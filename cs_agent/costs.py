@@ -49,3 +49,20 @@ def cost_report(
             customers if by == "customer" else repo.costs_by_call(session, since=since, limit=limit)
         )
     return CostReport(since=since, by=by, lines=lines, total=add_up(customers))
+
+
+@dataclass
+class CostOverview:
+    """The inbox's costs page: per customer with the total, and the newest calls."""
+
+    customers: list[repo.CostLine]
+    total: repo.CostLine
+    calls: list[repo.CostLine]
+
+
+def cost_overview(engine: Engine, *, since: dt.datetime | None, limit: int) -> CostOverview:
+    """Per-customer lines, their total and the newest ``limit`` calls, read in one session."""
+    with session_scope(engine) as session:
+        customers = repo.costs_by_customer(session, since=since)
+        calls = repo.costs_by_call(session, since=since, limit=limit)
+    return CostOverview(customers=customers, total=add_up(customers), calls=calls)

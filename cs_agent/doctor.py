@@ -18,9 +18,6 @@ from sqlalchemy.engine import Engine
 
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.ports import AdapterChoice
-from cs_agent.wiring import Adapters
-
-PORTS = ("database", "analyzer", "tracker", "approvals", "mailer")
 
 
 class CheckResult(BaseModel):
@@ -66,15 +63,6 @@ class SelfChecking(Protocol):
     async def check(self) -> list[CheckResult]:
         """Live checks; never raises for a failed check, returns it with ``ok=False``."""
         ...
-
-
-async def run_checks(adapters: Adapters) -> list[CheckResult]:
-    """Check every port's adapter."""
-    results: list[CheckResult] = []
-    choices = {choice.port: choice for choice in adapters.choices}
-    for port, adapter in _ports(adapters).items():
-        results.extend(await check_adapter(port, adapter, choices.get(port)))
-    return results
 
 
 async def check_adapter(port: str, adapter: Any, choice: AdapterChoice | None) -> list[CheckResult]:
@@ -170,15 +158,6 @@ async def diagnose(settings: Settings, engine: Engine) -> list[PortReport]:
             PortReport(port=port, adapter=choice.adapter, reason=choice.reason, checks=checks)
         )
     return reports
-
-
-def _ports(adapters: Adapters) -> dict[str, Any]:
-    return {
-        "analyzer": adapters.analyzer,
-        "tracker": adapters.tracker,
-        "approvals": adapters.approvals,
-        "mailer": adapters.mailer,
-    }
 
 
 def _database_location(engine: Engine) -> str:

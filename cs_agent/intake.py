@@ -72,7 +72,8 @@ def check_transcript(
 
 def request_hash(transcript: Transcript | TranscriptText, metadata: CallMetadata) -> str:
     """SHA-256 over the transcript and the metadata: what makes two submissions the same."""
-    meta = json.dumps(metadata.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    meta_fields = metadata.model_dump(mode="json")
+    meta = json.dumps(meta_fields, sort_keys=True, separators=(",", ":"))
     if isinstance(transcript, TranscriptText):
         digest = hashlib.sha256(b"text\0")
         digest.update(f"{transcript.format.value}\0{meta}\0".encode())
@@ -82,7 +83,7 @@ def request_hash(transcript: Transcript | TranscriptText, metadata: CallMetadata
         "transcript": transcript.model_dump(
             mode="json", exclude={"utterances": {"__all__": {"line"}}}
         ),
-        "metadata": json.loads(meta),
+        "metadata": meta_fields,
     }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

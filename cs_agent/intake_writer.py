@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from cs_agent import workflows
+from cs_agent.config import sqlalchemy_url
 from cs_agent.domain import CallStatus
 from storage.models import AuditEventRow, CallRow, utcnow
 
@@ -328,7 +329,4 @@ def _system_engine(url: str) -> Engine:
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
         return engine
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url.removeprefix(prefix)
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+    return sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=2, max_overflow=4)

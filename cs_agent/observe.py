@@ -17,6 +17,7 @@ from typing import ParamSpec, TypeVar
 from dbos import DBOS
 
 from cs_agent import metrics
+from cs_agent.ids import call_id_of_draft
 from cs_agent.logs import log_context
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,7 @@ def observed(step: str) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awa
             bound = signature.bind_partial(*args, **kwargs).arguments
             ids = {name: str(bound[name]) for name in wanted if bound.get(name) is not None}
             if "draft_id" in ids and "call_id" not in ids:
-                # A draft's id is its call's with another prefix (workflows.draft_id_for).
-                ids["call_id"] = "call-" + ids["draft_id"].removeprefix("draft-")
+                ids["call_id"] = call_id_of_draft(ids["draft_id"])
             with log_context(step=step, workflow_id=_workflow_id(), **ids):
                 started = time.perf_counter()
                 ok = False

@@ -22,12 +22,12 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 
 from cs_agent.durations import cron_every, describe_duration
+from cs_agent.ids import call_id_of_draft
 from cs_agent.logs import log_context
 from cs_agent.observe import observed
 from cs_agent.workflows import (
     SENDS_QUEUE,
     SYSTEM_ACTOR,
-    call_id_of_draft,
     current_runtime,
     load_approval_request,
     service_retry_policy,
@@ -65,14 +65,14 @@ async def schedule_reminders(every: dt.timedelta) -> None:
 @DBOS.workflow(name="remind_pending_drafts")
 async def remind_pending_drafts(scheduled_at: dt.datetime, _context: Any) -> None:
     """One tick: enqueue a reminder workflow for each draft that has waited too long."""
-    for draft_id in await drafts_due_a_reminder(scheduled_at.isoformat()):
+    for draft_id in await drafts_due_a_reminder():
         with SetWorkflowID(remind_workflow_id(draft_id)):
             await DBOS.enqueue_workflow_async(SENDS_QUEUE, remind_draft, draft_id)
 
 
 @DBOS.step(name="drafts_due_a_reminder")
 @observed("drafts_due_a_reminder")
-async def drafts_due_a_reminder(_tick: str) -> list[str]:
+async def drafts_due_a_reminder() -> list[str]:
     """Drafts pending for longer than ``remind_after``, not yet reminded about."""
     rt = current_runtime()
     pending_since = utcnow() - rt.settings.remind_after

@@ -40,6 +40,7 @@ from cs_agent.domain import (
     Transcript,
     TranscriptFormat,
 )
+from cs_agent.ids import call_id_of_draft, draft_id_for
 from cs_agent.logs import log_context
 from cs_agent.observe import observed
 from cs_agent.ports import ApprovalOutcome, CallContext, TaskTracker
@@ -327,16 +328,6 @@ async def save_draft(call_id: str) -> str:
     return row.id
 
 
-def draft_id_for(call_id: str) -> str:
-    """A call has one draft; its id is derived from the call's."""
-    return "draft-" + call_id.removeprefix("call-")
-
-
-def call_id_of_draft(draft_id: str) -> str:
-    """The call a draft belongs to (the inverse of ``draft_id_for``)."""
-    return "call-" + draft_id.removeprefix("draft-")
-
-
 @DBOS.step(name="request_approval")
 @observed("request_approval")
 async def request_approval(draft_id: str) -> dict[str, str]:
@@ -540,9 +531,7 @@ async def mark_sent(
         )
         draft = repo.draft_from_row(row)
     log.info("sent %s v%d as %s to %s", draft_id, version, sent.message_id, ", ".join(draft.to))
-    await _announce(
-        rt, draft, ApprovalOutcome(status="sent", location=sent.location, detail=detail)
-    )
+    await announce(rt, draft, ApprovalOutcome(status="sent", location=sent.location, detail=detail))
 
 
 @DBOS.step(name="mark_send_failed")
@@ -572,7 +561,7 @@ async def mark_send_failed(draft_id: str, version: int, reason: str) -> None:
         )
         draft = repo.draft_from_row(row)
     log.warning("sending %s v%d failed: %s", draft_id, version, reason)
-    await _announce(rt, draft, ApprovalOutcome(status="failed", detail=reason))
+    await announce(rt, draft, ApprovalOutcome(status="failed", detail=reason))
 
 
 async def current_draft_result(draft_id: str, version: int) -> SendResult:
@@ -597,7 +586,12 @@ async def current_draft_result(draft_id: str, version: int) -> SendResult:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
+async def announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
+    """Show a decision or a send's outcome on the draft's approval request, retrying a while.
+
+    A failure is logged, not raised: the decision is made and recorded (the audit log has the
+    truth), and a stale approval message is not worth failing a workflow or a click over.
+    """
     try:
         await with_retries(
             lambda: rt.adapters.approvals.show_outcome(draft, outcome),
@@ -605,8 +599,6 @@ async def _announce(rt: Runtime, draft: FollowUpDraft, outcome: ApprovalOutcome)
             policy=service_retry_policy(rt.settings),
         )
     except ExternalError as error:
-        # The email went out (or failed) either way; a stale approval message is not worth
-        # failing the workflow over. The audit log has the truth.
         log.warning("could not update the approval request of %s: %s", draft.id, error)
 
 

@@ -10,6 +10,8 @@ permanent ones fail the step at once with a message a person can act on.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -154,3 +156,18 @@ def error_kind(error: ExternalError) -> str:
         if isinstance(error, cls):
             return kind
     return "other"
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date); None if absent."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
 import email.utils
 import json
 import logging
@@ -44,6 +43,7 @@ from integrations.errors import (
     RejectedInput,
     Unauthorized,
     Unavailable,
+    parse_retry_after,
 )
 from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
 from integrations.google_http import HttpxHttp
@@ -362,7 +362,9 @@ class GmailMailer:
         identity = self._identity
         if status == 429 or (status == 403 and reasons & RATE_LIMIT_REASONS):
             return RateLimited(
-                SYSTEM, f"{what}: {message}", retry_after=retry_after(error.resp.get("retry-after"))
+                SYSTEM,
+                f"{what}: {message}",
+                retry_after=parse_retry_after(error.resp.get("retry-after")),
             )
         if status == 401:
             return Unauthorized(
@@ -406,21 +408,6 @@ def google_error(content: bytes | str | None) -> tuple[str, set[str]]:
         return str(data)[:300], set()
     reasons = {str(e.get("reason")) for e in error.get("errors", []) if isinstance(e, dict)}
     return str(error.get("message") or error.get("status") or "no details"), reasons
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def header(message: Mapping[str, Any], name: str) -> str | None:

@@ -30,7 +30,14 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from cs_agent.domain import ApprovalRequest, DraftStatus, FollowUpDraft, Side
 from cs_agent.ports import ApprovalOutcome
-from integrations.errors import ExternalError, RateLimited, RejectedInput, Unauthorized, Unavailable
+from integrations.errors import (
+    ExternalError,
+    RateLimited,
+    RejectedInput,
+    Unauthorized,
+    Unavailable,
+    parse_retry_after,
+)
 from integrations.slack_blocks import (
     EVENT_TYPE,
     approval_message,
@@ -505,11 +512,7 @@ def translate_error(method: str, error: SlackApiError) -> ExternalError:
     data = response.data if response is not None and isinstance(response.data, dict) else {}
     if status == 429 or code == "ratelimited":
         header = response.headers.get("Retry-After") if response is not None else None
-        try:
-            retry_after = float(header) if header is not None else None
-        except ValueError:
-            retry_after = None
-        return RateLimited(SYSTEM, f"{method}: rate limited", retry_after=retry_after)
+        return RateLimited(SYSTEM, f"{method}: rate limited", retry_after=parse_retry_after(header))
     if code in _AUTH_ERRORS or status in (401, 403):
         needed = f" (needs {data['needed']})" if data.get("needed") else ""
         return Unauthorized(SYSTEM, f"{method}: {code}{needed}")

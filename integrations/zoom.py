@@ -15,7 +15,13 @@ from collections.abc import Callable
 
 import httpx
 
-from integrations.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
+from integrations.errors import (
+    RateLimited,
+    RejectedInput,
+    Unauthorized,
+    Unavailable,
+    parse_retry_after,
+)
 
 SYSTEM = "zoom"
 ZOOM_DOMAINS = ("zoom.us", "zoomgov.com")
@@ -149,7 +155,9 @@ def _raise_for_status(response: httpx.Response) -> None:
         )
     if status == 429:
         raise RateLimited(
-            SYSTEM, "Zoom is rate-limiting downloads", retry_after=_retry_after(response)
+            SYSTEM,
+            "Zoom is rate-limiting downloads",
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
     if status >= 500:
         raise Unavailable(SYSTEM, f"Zoom answered HTTP {status} to the transcript download")
@@ -158,11 +166,3 @@ def _raise_for_status(response: httpx.Response) -> None:
             SYSTEM, f"the transcript file is gone (HTTP {status}): was the recording deleted?"
         )
     raise RejectedInput(SYSTEM, f"Zoom answered HTTP {status} to the transcript download")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None

@@ -131,7 +131,7 @@ class AuditEventRow(SQLModel, table=True):
     call_id: str | None = Field(default=None, max_length=64, index=True)
     draft_id: str | None = Field(default=None, max_length=64)
     actor: str = Field(max_length=255)
-    action: str = Field(max_length=64)
+    action: str = Field(max_length=64, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

@@ -66,6 +66,17 @@ def slack_settings(data_dir: Path, slack: SlackEmulator, **overrides: Any) -> Se
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def slack_env(slack: SlackEmulator) -> dict[str, str]:
+    """The environment of a cs-agent process with Slack approvals through ``slack``."""
+    return {
+        "CS_AGENT_SLACK_BOT_TOKEN": slack.bot_token,
+        "CS_AGENT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "CS_AGENT_SLACK_API_URL": slack.api_url,
+        "CS_AGENT_SLACK_CHANNEL": CHANNEL,
+        "CS_AGENT_SLACK_APPROVERS": APPROVER,
+    }
+
+
 async def process_example(runtime: Runtime, name: str = "acme-renewal") -> tuple[str, str]:
     """Run an example call through ``process_call``. Returns (call id, draft id)."""
     path = next(

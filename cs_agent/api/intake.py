@@ -262,6 +262,9 @@ async def _from_multipart(
         yield body
 
     parser = MultiPartParser(headers, stream(), max_files=2, max_fields=8, max_part_size=limit)
+    # The body is already in memory (its signature covers the raw bytes): keep the file part
+    # there too rather than spool anything over 1 MB to disk and read it back.
+    parser.spool_max_size = limit
     try:
         form = await parser.parse()
     except MultiPartException as error:

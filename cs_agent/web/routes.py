@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from cs_agent import approvals, workflows
-from cs_agent.costs import cost_report
+from cs_agent.costs import cost_overview
 from cs_agent.domain import DraftStatus
 from cs_agent.durations import parse_duration
 from cs_agent.intake import IdempotencyConflict, submit_call
@@ -103,8 +103,7 @@ async def costs_page(
     if period not in COST_PERIODS:
         raise HTTPException(400, f"There is no period {period!r}; pick one of the list.")
     since = None if period == "all" else utcnow() - parse_duration(period)
-    by_customer = cost_report(runtime.engine, since=since, by="customer")
-    by_call = cost_report(runtime.engine, since=since, by="call", limit=PAGE_SIZE)
+    costs = cost_overview(runtime.engine, since=since, limit=PAGE_SIZE)
     return render(
         request,
         "costs.html",
@@ -112,9 +111,9 @@ async def costs_page(
         period=period,
         periods=COST_PERIODS,
         since=since,
-        customers=by_customer.lines,
-        total=by_customer.total,
-        calls=by_call.lines,
+        customers=costs.customers,
+        total=costs.total,
+        calls=costs.calls,
     )
 
 

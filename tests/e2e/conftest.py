@@ -10,11 +10,12 @@ import pytest
 from cs_agent.config import Settings
 from cs_agent.runtime import Runtime
 
+from ..emulators.anthropic import AnthropicEmulator
 from ..emulators.gmail import GmailEmulator
 from ..emulators.linear import API_KEY, LinearEmulator
 from ..emulators.slack import SlackEmulator
 from ..mailers import SENDER, GmailSetup
-from ..slack_env import APPROVER, CHANNEL, SIGNING_SECRET, slack_emulator
+from ..slack_env import slack_emulator, slack_env
 from .cluster import cluster_env
 
 
@@ -26,6 +27,21 @@ def gmail(tmp_path: Path) -> Iterator[GmailSetup]:
         yield GmailSetup(emulator, emulator.authorized_user_file(tmp_path / "token.json", SENDER))
     finally:
         emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def model_api() -> Iterator[AnthropicEmulator]:
+    """The model emulator, one a test module: each test takes it through ``model``."""
+    emulator = AnthropicEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def model(model_api: AnthropicEmulator) -> AnthropicEmulator:
+    """The model emulator, with no scripts, faults or records left from another test."""
+    model_api.reset()
+    return model_api
 
 
 @pytest.fixture
@@ -53,15 +69,7 @@ def env(
         linear_team="CS",
     )
     environment.update(gmail.env())
-    environment.update(
-        {
-            "CS_AGENT_SLACK_BOT_TOKEN": slack.bot_token,
-            "CS_AGENT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "CS_AGENT_SLACK_API_URL": slack.api_url,
-            "CS_AGENT_SLACK_CHANNEL": CHANNEL,
-            "CS_AGENT_SLACK_APPROVERS": APPROVER,
-        }
-    )
+    environment.update(slack_env(slack))
     return environment
 
 

@@ -50,7 +50,11 @@ async def main(transcript: Path, meta: Path, marker: Path, hang_after: int) -> N
     adapters = build_adapters(settings, engine)
     assert isinstance(adapters.tracker, LocalTaskTracker)
     adapters.tracker = HangingTracker(adapters.tracker, marker=marker, hang_after=hang_after)
-    runtime = Runtime(settings, adapters=adapters, engine=engine)
+    await submit_then_wait(Runtime(settings, adapters=adapters, engine=engine), transcript, meta)
+
+
+async def submit_then_wait(runtime: Runtime, transcript: Path, meta: Path) -> None:
+    """Start ``runtime``, submit the call, print its id, and wait to be killed."""
     await runtime.start()
     submission = await submit_call(
         runtime,

@@ -8,28 +8,17 @@ process is killed after Slack has the message and before the process has recorde
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 
 from cs_agent.config import Settings
-from cs_agent.domain import CallMetadata
-from cs_agent.intake import submit_call
 from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
+
+from .crashing_process import submit_then_wait
 
 
 async def main(transcript: Path, meta: Path) -> None:
-    runtime = Runtime(Settings(_env_file=None))  # type: ignore[call-arg]
-    await runtime.start()
-    submission = await submit_call(
-        runtime,
-        transcript=parse_transcript(transcript.read_bytes()),
-        metadata=CallMetadata.model_validate(json.loads(meta.read_text())),
-        source="test",
-    )
-    print(submission.call_id, flush=True)
-    await asyncio.Event().wait()
+    await submit_then_wait(Runtime(Settings(_env_file=None)), transcript, meta)  # type: ignore[call-arg]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -65,20 +65,6 @@ from ..emulators.scripted_calls import (
 )
 
 OUR_TOOLS = {RECORD, FIND, SUMMARY, DRAFT}
-
-
-@pytest.fixture(scope="module")
-def model_api() -> Iterator[AnthropicEmulator]:
-    emulator = AnthropicEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def model(model_api: AnthropicEmulator) -> AnthropicEmulator:
-    """The model emulator, with no scripts, faults or records left from another test."""
-    model_api.reset()
-    return model_api
 
 
 def agent_settings(data_dir: Path, model: AnthropicEmulator, **overrides: Any) -> Settings:

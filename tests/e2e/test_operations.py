@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,22 +44,9 @@ from ..emulators.linear import API_KEY, LinearEmulator
 from ..emulators.scripted_calls import ExampleCall, example, extraction_turns
 from ..emulators.slack import SlackEmulator
 from ..mailers import GmailSetup
-from ..slack_env import APPROVER, CHANNEL, SIGNING_SECRET
+from ..slack_env import slack_env
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-@pytest.fixture(scope="module")
-def model_api() -> Iterator[AnthropicEmulator]:
-    emulator = AnthropicEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def model(model_api: AnthropicEmulator) -> AnthropicEmulator:
-    model_api.reset()
-    return model_api
 
 
 def parse_metrics(text: str) -> Samples:
@@ -308,11 +294,7 @@ def test_doctor_checks_every_port_live_healthy_and_broken(
         "CS_AGENT_LINEAR_API_KEY": API_KEY,
         "CS_AGENT_LINEAR_API_URL": linear_emulator.graphql_url,
         "CS_AGENT_LINEAR_TEAM": "CS",
-        "CS_AGENT_SLACK_BOT_TOKEN": slack.bot_token,
-        "CS_AGENT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "CS_AGENT_SLACK_API_URL": slack.api_url,
-        "CS_AGENT_SLACK_CHANNEL": CHANNEL,
-        "CS_AGENT_SLACK_APPROVERS": APPROVER,
+        **slack_env(slack),
         **gmail.env(),
     }
     model.script([turn(Text("ok"))])

@@ -13,7 +13,7 @@ from integrations.linear_description import customer_of
 from ..conftest import EXAMPLES
 from ..emulators.linear import API_KEY, LinearEmulator
 from ..emulators.slack import SlackEmulator
-from ..slack_env import APPROVER, CHANNEL, SIGNING_SECRET
+from ..slack_env import CHANNEL, slack_env
 from .cluster import cluster_env, running_cluster
 
 CALLS = 200
@@ -80,12 +80,8 @@ async def test_one_api_two_workers_process_200_calls_each_side_effect_once(
         linear_api_key=API_KEY,
         linear_api_url=linear_emulator.graphql_url,
         linear_team="CS",
-        slack_bot_token=slack.bot_token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        slack_channel=CHANNEL,
-        slack_approvers=APPROVER,
     )
+    env.update(slack_env(slack))
     with running_cluster(env, tmp_path / "logs", workers=2) as cluster:
         ids = await submit_all(cluster.url, CALLS)
         assert len(set(ids.values())) == CALLS

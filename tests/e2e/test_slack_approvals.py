@@ -48,6 +48,7 @@ from ..slack_env import (
     post_signed,
     process_example,
     slack_emulator,
+    slack_env,
     slack_settings,
     texts_of,
 )
@@ -497,14 +498,7 @@ async def test_a_process_killed_between_posting_and_recording_leaves_one_message
 ) -> None:
     """Slack has the message, the process dies before storing where it is: no second post."""
     settings = slack_settings(isolated_environment, slack)
-    env = {
-        **os.environ,
-        "CS_AGENT_SLACK_BOT_TOKEN": slack.bot_token,
-        "CS_AGENT_SLACK_SIGNING_SECRET": "unused-here",
-        "CS_AGENT_SLACK_API_URL": slack.api_url,
-        "CS_AGENT_SLACK_CHANNEL": CHANNEL,
-        "CS_AGENT_SLACK_APPROVERS": APPROVER,
-    }
+    env = {**os.environ, **slack_env(slack)}
     slack.answer_late("chat.postMessage", 60)
     transcript = next(EXAMPLES.glob("acme-renewal.v*"))
     proc = subprocess.Popen(
