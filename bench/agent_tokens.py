@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.emulators
 
-from cs_agent.agent import ClaudeAnalyzer
+from cs_agent.analyzers.claude.agent import ClaudeAnalyzer
 from cs_agent.config import Settings
 from integrations.local import LocalTaskTracker
 from storage.db import make_engine, migrate

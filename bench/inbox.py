@@ -21,10 +21,10 @@ from pathlib import Path
 
 import httpx
 
-from cs_agent.app import create_app
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
+from cs_agent.core.transcripts import parse_transcript
 from storage import repo
 from storage.db import migrate, session_scope
 from storage.models import ActionItemRow, CallRow, DraftRow

@@ -122,7 +122,7 @@ def cpu_seconds(pid: int) -> float:
 
 def signed_requests(path: str, count: int, run: str) -> list[bytes]:
     """``count`` HTTP/1.1 requests, each a signed JSON body with its own source id."""
-    from cs_agent.signatures import signature_header
+    from cs_agent.core.signatures import signature_header
 
     text = TRANSCRIPT.read_text(encoding="utf-8")
     metadata = json.loads(METADATA.read_text(encoding="utf-8"))

@@ -21,8 +21,8 @@ from graphql import build_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cs_agent.domain import ActionItem, Owner, Priority
-from cs_agent.ports import CallContext
+from cs_agent.core.domain import ActionItem, Owner, Priority
+from cs_agent.core.ports import CallContext
 from integrations.linear import LinearTaskTracker
 from integrations.linear_client import LinearClient, authorization
 from integrations.linear_schema import (

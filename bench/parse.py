@@ -14,7 +14,7 @@ import statistics
 import time
 import tracemalloc
 
-from cs_agent.transcripts import parse_transcript
+from cs_agent.core.transcripts import parse_transcript
 
 TARGET_MS = 100.0
 TARGET_MB = 50.0

@@ -33,12 +33,12 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cs_agent import workflows  # noqa: E402
+from cs_agent.bootstrap.runtime import Runtime  # noqa: E402
 from cs_agent.config import Settings  # noqa: E402
-from cs_agent.domain import Attendee, CallMetadata, Customer, Side  # noqa: E402
-from cs_agent.intake import submit_call  # noqa: E402
-from cs_agent.runtime import Runtime  # noqa: E402
-from cs_agent.transcripts import parse_transcript  # noqa: E402
+from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side  # noqa: E402
+from cs_agent.core.transcripts import parse_transcript  # noqa: E402
+from cs_agent.services import queues  # noqa: E402
+from cs_agent.services.intake import submit_call  # noqa: E402
 from integrations.slack_blocks import APPROVE  # noqa: E402
 from tests.emulators.slack import SlackEmulator, signed_request  # noqa: E402
 
@@ -98,7 +98,7 @@ async def seed(env: dict[str, str], drafts: int) -> None:
                 await submit_call(runtime, transcript=transcript, metadata=meta, source="bench")
             )
         for submission in submissions:
-            await workflows.wait_for(submission.workflow_id, timeout=120)
+            await queues.wait_for(submission.workflow_id, timeout=120)
     finally:
         await runtime.stop()
         for key in env:

@@ -1,5 +1,5 @@
 """``python -m cs_agent`` is ``cs-agent``."""
 
-from cs_agent.cli import main
+from cs_agent.cli.main import main
 
 main()

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from cs_agent.durations import cron_every, parse_duration
-from cs_agent.web.passwords import is_password_hash
+from cs_agent.core.durations import cron_every, parse_duration
+from cs_agent.core.passwords import is_password_hash
 
 
 def default_data_dir() -> Path:

@@ -8,7 +8,6 @@ escaped, never passed through, so a drafted body cannot smuggle markup into an e
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -17,7 +16,7 @@ from email.utils import format_datetime, getaddresses, parseaddr
 
 from markdown_it import MarkdownIt
 
-from cs_agent.domain import OutgoingEmail
+from cs_agent.core.domain import OutgoingEmail
 
 # ``breaks``: a line break in the draft is a line break in the email (sign-offs, addresses),
 # as people expect from the text they approved.
@@ -33,17 +32,6 @@ _HTML_TEMPLATE = """<!DOCTYPE html>
 def render_html(markdown: str) -> str:
     """The HTML part: Markdown rendered with raw HTML escaped and unsafe links dropped."""
     return _HTML_TEMPLATE.format(body=_markdown.render(markdown))
-
-
-def message_id_for(*, draft_id: str, version: int, sender: str) -> str:
-    """A deterministic RFC 5322 Message-ID for one version of a draft.
-
-    The same draft version always gets the same id, which is how a retried send finds out
-    whether the first attempt went through.
-    """
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "cs-agent.invalid"
-    digest = hashlib.sha256(f"{draft_id}:{version}".encode()).hexdigest()[:24]
-    return f"<cs-agent.{digest}@{domain}>"
 
 
 def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage:

@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -35,9 +35,8 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from cs_agent.domain import OutgoingEmail, SentEmail
-from integrations.email_message import build_mime
-from integrations.errors import (
+from cs_agent.core.domain import OutgoingEmail, SentEmail
+from cs_agent.core.errors import (
     ExternalError,
     RateLimited,
     RejectedInput,
@@ -45,11 +44,10 @@ from integrations.errors import (
     Unavailable,
     parse_retry_after,
 )
+from cs_agent.core.ports import CheckResult
+from integrations.email_message import build_mime
 from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
 from integrations.google_http import HttpxHttp
-
-if TYPE_CHECKING:
-    from cs_agent.doctor import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +268,6 @@ class GmailMailer:
 
     # --- doctor -----------------------------------------------------------------------------
     def _check(self) -> list[CheckResult]:
-        from cs_agent.doctor import CheckResult
 
         def result(ok: bool, detail: str, fix: str | None = None) -> CheckResult:
             return CheckResult(port="mailer", adapter=self.name, ok=ok, detail=detail, fix=fix)

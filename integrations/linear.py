@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cs_agent.doctor import CheckResult
-from cs_agent.domain import ActionItem, IssueRef, Owner, Side
-from cs_agent.ports import CallContext
-from integrations.errors import ExternalError, RejectedInput, Unauthorized
+from cs_agent.core.domain import ActionItem, IssueRef, Owner, Side
+from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized
+from cs_agent.core.ports import CallContext, CheckResult
 from integrations.linear_client import LinearClient
 from integrations.linear_description import customer_text, issue_description, same_customer
 from integrations.linear_errors import AUTH_FIX, SYSTEM

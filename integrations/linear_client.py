@@ -25,7 +25,7 @@ from gql.transport.exceptions import (
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_variable_values
 
 import cs_agent
-from integrations.errors import RejectedInput, Unavailable
+from cs_agent.core.errors import RejectedInput, Unavailable
 from integrations.linear_errors import SYSTEM, error_from_graphql, error_from_status, field_of
 from integrations.linear_schema import OPERATIONS_FILE, linear_operation, linear_schema_async
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from cs_agent.domain import ActionItem, Owner, Side, format_timestamp
-from cs_agent.ports import CallContext
+from cs_agent.core.domain import ActionItem, Owner, Side, format_timestamp
+from cs_agent.core.ports import CallContext
 
 CUSTOMER_PREFIX = "Customer: "
 FOOTER = "Filed by cs-agent from a customer call."

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from integrations.errors import (
+from cs_agent.core.errors import (
     ExternalError,
     RateLimited,
     RejectedInput,

@@ -15,11 +15,10 @@ import re
 import tempfile
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from cs_agent.domain import (
+from cs_agent.core.domain import (
     ActionItem,
     ApprovalRequest,
     FollowUpDraft,
@@ -27,16 +26,12 @@ from cs_agent.domain import (
     OutgoingEmail,
     SentEmail,
 )
-from cs_agent.ports import ApprovalOutcome, CallContext
-from cs_agent.web import inbox_call_url
+from cs_agent.core.ids import call_status_url, inbox_call_url
+from cs_agent.core.ports import ApprovalOutcome, CallContext, CheckResult
 from integrations.email_message import build_mime
 from integrations.title_match import title_similarity
-from integrations.title_match import title_tokens as title_tokens  # re-exported
 from storage import repo
 from storage.db import session_scope
-
-if TYPE_CHECKING:
-    from cs_agent.doctor import CheckResult
 
 
 class LocalTaskTracker:
@@ -114,7 +109,7 @@ class LocalApprovalChannel:
             "approve": f"cs-agent drafts approve {draft_id}",
             "reject": f"cs-agent drafts reject {draft_id}",
             "show": f"cs-agent drafts show {draft_id}",
-            "status_url": f"{self._public_url}/v1/calls/{request.call_id}",
+            "status_url": call_status_url(self._public_url, request.call_id),
             "inbox_url": inbox_call_url(self._public_url, request.call_id),
         }
 
@@ -141,7 +136,6 @@ class OutboxMailer:
 
     async def check(self) -> list[CheckResult]:
         """``cs-agent doctor``: the outbox folder exists (or can be made) and takes files."""
-        from cs_agent.doctor import CheckResult
 
         try:
             await asyncio.to_thread(self._probe)

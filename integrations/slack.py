@@ -21,16 +21,15 @@ import weakref
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from cs_agent.domain import ApprovalRequest, DraftStatus, FollowUpDraft, Side
-from cs_agent.ports import ApprovalOutcome
-from integrations.errors import (
+from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft, Side
+from cs_agent.core.errors import (
     ExternalError,
     RateLimited,
     RejectedInput,
@@ -38,6 +37,8 @@ from integrations.errors import (
     Unavailable,
     parse_retry_after,
 )
+from cs_agent.core.ids import call_status_url
+from cs_agent.core.ports import ApprovalOutcome, CheckResult
 from integrations.slack_blocks import (
     EVENT_TYPE,
     approval_message,
@@ -45,9 +46,6 @@ from integrations.slack_blocks import (
     message_metadata,
     reminder_reply,
 )
-
-if TYPE_CHECKING:
-    from cs_agent.doctor import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +274,6 @@ class SlackApprovalChannel:
 
     async def check(self) -> list[CheckResult]:
         """Token, scopes, channel and approvers, checked against Slack."""
-        from cs_agent.doctor import CheckResult
 
         def result(ok: bool, detail: str, fix: str | None = None) -> CheckResult:
             return CheckResult(port="approvals", adapter=self.name, ok=ok, detail=detail, fix=fix)
@@ -368,7 +365,7 @@ class SlackApprovalChannel:
     def _render(
         self, request: ApprovalRequest, owner: str | None
     ) -> tuple[str, list[dict[str, Any]]]:
-        call_url = f"{self._config.public_url.rstrip('/')}/v1/calls/{request.call_id}"
+        call_url = call_status_url(self._config.public_url, request.call_id)
         return approval_message(
             request,
             owner=owner,

@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from cs_agent.domain import ApprovalRequest, DraftStatus, FollowUpDraft, IssueRef
+from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft, IssueRef
 
 # Action and view ids: the listeners are registered under these.
 APPROVE = "cs_agent.approve"

@@ -23,26 +23,24 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
 from cs_agent.config import ConfigurationError
-from cs_agent.domain import OutgoingEmail, SentEmail
-from integrations.email_message import build_mime, envelope_recipients
-from integrations.errors import (
+from cs_agent.core.domain import OutgoingEmail, SentEmail
+from cs_agent.core.errors import (
     ExternalError,
     OutcomeUnknown,
     RejectedInput,
     Unauthorized,
     Unavailable,
 )
+from cs_agent.core.ports import CheckResult
+from integrations.email_message import build_mime, envelope_recipients
 from storage import repo
 from storage.db import session_scope
-
-if TYPE_CHECKING:
-    from cs_agent.doctor import CheckResult
 
 SYSTEM = "smtp"
 Security = Literal["starttls", "tls", "none"]
@@ -276,7 +274,6 @@ class SmtpMailer:
 
     # --- doctor -----------------------------------------------------------------------------
     def _check(self) -> list[CheckResult]:
-        from cs_agent.doctor import CheckResult
 
         try:
             connection = self._connect()

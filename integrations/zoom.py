@@ -10,56 +10,21 @@ the origin of the URL it came with. The body is read up to a size limit.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 
 import httpx
 
-from integrations.errors import (
+from cs_agent.core.errors import (
     RateLimited,
     RejectedInput,
     Unauthorized,
     Unavailable,
     parse_retry_after,
 )
+from cs_agent.core.zoom import download_url_problem
 
 SYSTEM = "zoom"
-ZOOM_DOMAINS = ("zoom.us", "zoomgov.com")
 MAX_REDIRECTS = 5
-
-
-def download_url_problem(url: str, *, api_url: str) -> str | None:
-    """Why ``url`` must not be fetched, or None when it is a Zoom (or configured) address."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return f"{url[:200]!r} is not a URL"
-    host = (parsed.host or "").lower().rstrip(".")
-    if not host:
-        return f"{url[:200]!r} has no host"
-    trusted = httpx.URL(api_url)
-    if (parsed.scheme, host, parsed.port) == (
-        trusted.scheme,
-        (trusted.host or "").lower(),
-        trusted.port,
-    ):
-        return None
-    if parsed.scheme != "https":
-        return f"the download URL must be https, found {parsed.scheme}://{host}"
-    if _is_ip(host) or not any(host == d or host.endswith("." + d) for d in ZOOM_DOMAINS):
-        return (
-            f"the download host {host} is not Zoom's ({', '.join(ZOOM_DOMAINS)}) nor that of "
-            "CS_AGENT_ZOOM_API_URL"
-        )
-    return None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _default_client() -> httpx.AsyncClient:

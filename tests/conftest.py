@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
 
 from .emulators.linear import API_KEY as LINEAR_API_KEY
 from .emulators.linear import LinearEmulator, seed

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from cs_agent.config import Settings
-from cs_agent.domain import OutgoingEmail
-from integrations.email_message import message_id_for
+from cs_agent.core.domain import OutgoingEmail
+from cs_agent.core.ids import message_id_for
 from integrations.gmail import GmailMailer, build_gmail_service
 from integrations.gmail_auth import load_credentials
 from integrations.smtp import SmtpMailer, SmtpServer, tls_context

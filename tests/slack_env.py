@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from cs_agent import workflows
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.domain import (
+from cs_agent.core.domain import (
     ActionItem,
     ApprovalRequest,
     CallMetadata,
@@ -24,9 +24,9 @@ from cs_agent.domain import (
     FollowUpDraft,
     IssueRef,
 )
-from cs_agent.intake import submit_call
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
+from cs_agent.core.transcripts import parse_transcript
+from cs_agent.services import queues
+from cs_agent.services.intake import submit_call
 from storage import repo
 from storage.db import session_scope
 
@@ -86,7 +86,7 @@ async def process_example(runtime: Runtime, name: str = "acme-renewal") -> tuple
     submission = await submit_call(
         runtime, transcript=parse_transcript(path.read_bytes()), metadata=meta, source="test"
     )
-    draft_id = await workflows.wait_for(submission.workflow_id, timeout=60)
+    draft_id = await queues.wait_for(submission.workflow_id, timeout=60)
     return submission.call_id, str(draft_id)
 
 

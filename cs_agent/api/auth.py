@@ -21,7 +21,7 @@ from fastapi import HTTPException, Request
 from cs_agent.api.body import read_body
 from cs_agent.api.deps import api_error
 from cs_agent.config import Settings
-from cs_agent.signatures import (
+from cs_agent.core.signatures import (
     SIGNATURE_HEADER,
     SignatureError,
     SignatureHeader,

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from cs_agent.api.auth import require_caller
 from cs_agent.api.deps import RuntimeDep, api_error, error_responses
 from cs_agent.api.openapi import SECURED
-from cs_agent.domain import CallStatus
-from cs_agent.views import CallView, load_call_view
+from cs_agent.core.domain import CallStatus
+from cs_agent.services.views import CallView, load_call_view
 from storage import repo
 from storage.db import session_scope
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from cs_agent.runtime import Runtime
+from cs_agent.bootstrap.runtime import Runtime
 
 
 class ErrorBody(BaseModel):

@@ -31,10 +31,11 @@ from cs_agent.api.body import (
 from cs_agent.api.deps import api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
 from cs_agent.api.openapi import SECURED
-from cs_agent.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
-from cs_agent.intake import IdempotencyConflict, check_transcript, submit_call
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import TranscriptError, format_for_filename
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
+from cs_agent.core.ids import call_status_path
+from cs_agent.core.transcripts import TranscriptError, format_for_filename
+from cs_agent.services.intake import IdempotencyConflict, check_transcript, submit_call
 
 router = APIRouter(tags=["intake"])
 
@@ -234,7 +235,7 @@ async def post_transcript(request: Request) -> JSONResponse:
         ) from None
     accepted = Accepted(
         call_id=result.call_id,
-        status_url=f"/v1/calls/{result.call_id}",
+        status_url=call_status_path(result.call_id),
         status=result.status,
         duplicate=not result.created,
     )

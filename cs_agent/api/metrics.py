@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from cs_agent.metrics import CONTENT_TYPE, exposition
+from cs_agent.services.metrics import CONTENT_TYPE, exposition
 
 router = APIRouter(tags=["health"])
 

@@ -16,15 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from cs_agent import workflows
 from cs_agent.api.auth import get_authenticator
 from cs_agent.api.body import JSON_TYPE, decode_json_object, read_body, require_media_type
 from cs_agent.api.deps import RuntimeDep, api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
-from cs_agent.intake import call_id_for
-from cs_agent.signatures import SignatureError
-from integrations.zoom import download_url_problem
-from integrations.zoom_events import (
+from cs_agent.api.zoom_events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     TRANSCRIPT_COMPLETED,
@@ -35,6 +31,12 @@ from integrations.zoom_events import (
     url_validation_response,
     verify_zoom_signature,
 )
+from cs_agent.core import zoom
+from cs_agent.core.ids import call_status_path
+from cs_agent.core.signatures import SignatureError
+from cs_agent.core.zoom import download_url_problem
+from cs_agent.services import zoom_ingest
+from cs_agent.services.intake import call_id_for
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ async def zoom_webhook(request: Request, runtime: RuntimeDep) -> JSONResponse:
         raise validation_error(error) from None
     job = _job(completed, api_url=settings.zoom_api_url)
     try:
-        workflow_id = await workflows.start_zoom_transcript(job)
+        workflow_id = await zoom_ingest.start_zoom_transcript(job)
     except Exception as error:  # DBOS wraps database errors in its own types
         log.exception("storing the Zoom job of meeting %s failed", job.meeting_uuid)
         raise storage_unavailable(error) from None  # Zoom retries on a 5xx
@@ -158,13 +160,13 @@ async def zoom_webhook(request: Request, runtime: RuntimeDep) -> JSONResponse:
         status="accepted",
         event=completed.event,
         call_id=call_id,
-        status_url=f"/v1/calls/{call_id}",
+        status_url=call_status_path(call_id),
         workflow_id=workflow_id,
     )
     return JSONResponse(answer.model_dump())
 
 
-def _job(event: TranscriptCompletedEvent, *, api_url: str) -> workflows.ZoomTranscriptJob:
+def _job(event: TranscriptCompletedEvent, *, api_url: str) -> zoom.ZoomTranscriptJob:
     recording = event.payload.object
     file = recording.transcript_file()
     if file is None or file.download_url is None:
@@ -190,7 +192,7 @@ def _job(event: TranscriptCompletedEvent, *, api_url: str) -> workflows.ZoomTran
             problem,
             field="payload.object.recording_files.download_url",
         )
-    return workflows.ZoomTranscriptJob(
+    return zoom.ZoomTranscriptJob(
         meeting_uuid=recording.uuid,
         topic=recording.topic,
         start_time=recording.start_time,

@@ -16,9 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.web import INBOX_PATH, routes, signin
+from cs_agent.core.ids import INBOX_PATH
+from cs_agent.web import routes, signin
 from cs_agent.web.auth import (
     LoopbackOnly,
     SignInLimiter,

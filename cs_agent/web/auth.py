@@ -26,7 +26,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 
 from cs_agent.config import Settings
-from cs_agent.web.passwords import dummy_hash, verify_password
+from cs_agent.core.passwords import dummy_hash, verify_password
 
 ADMIN_NAME = "admin"
 SECRET_FILE = "web-session-secret"  # noqa: S105 - a file name, not a secret

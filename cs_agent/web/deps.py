@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
 from cs_agent.web.auth import Person, csrf_ok, current_person
 from cs_agent.web.render import path_for
 

@@ -13,9 +13,16 @@ from email.utils import getaddresses
 
 from starlette.datastructures import FormData, UploadFile
 
-from cs_agent.approvals import is_email_address, validate_email_fields
-from cs_agent.domain import Attendee, CallMetadata, Customer, Side, Transcript, TranscriptFormat
-from cs_agent.transcripts import TranscriptError, format_for_filename, parse_transcript
+from cs_agent.core.domain import (
+    Attendee,
+    CallMetadata,
+    Customer,
+    Side,
+    Transcript,
+    TranscriptFormat,
+)
+from cs_agent.core.transcripts import TranscriptError, format_for_filename, parse_transcript
+from cs_agent.services.approvals import is_email_address, validate_email_fields
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
 

@@ -11,7 +11,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from cs_agent.domain import Transcript, format_timestamp
+from cs_agent.core.domain import Transcript, format_timestamp
 from storage.models import AuditEventRow, CallRow, DraftRow
 
 CALL_STATUS_LABELS = {

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 import cs_agent
+from cs_agent.analyzers.rules import ANALYZER_NAME
 from cs_agent.config import Settings
-from cs_agent.domain import format_timestamp
-from cs_agent.rules import ANALYZER_NAME
+from cs_agent.core.domain import format_timestamp
 from cs_agent.web.auth import Person, csrf_token
 from cs_agent.web.present import CALL_STATUS_LABELS, DRAFT_STATUS_LABELS
 

@@ -13,13 +13,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from cs_agent import approvals, workflows
-from cs_agent.costs import cost_overview
-from cs_agent.domain import DraftStatus
-from cs_agent.durations import parse_duration
-from cs_agent.intake import IdempotencyConflict, submit_call
-from cs_agent.runtime import Runtime
-from cs_agent.views import CallView, load_call_view
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core import errors
+from cs_agent.core.domain import DraftStatus
+from cs_agent.core.durations import parse_duration
+from cs_agent.services import approvals, process_call
+from cs_agent.services.costs import cost_overview
+from cs_agent.services.intake import IdempotencyConflict, submit_call
+from cs_agent.services.views import CallView, load_call_view
 from cs_agent.web.auth import Person
 from cs_agent.web.deps import ApproverDep, FormDep, PersonDep, RuntimeDep, SettingsDep
 from cs_agent.web.forms import EditForm, UploadForm, read_edit, read_upload, read_version
@@ -153,8 +154,8 @@ def _readable_transcript(call: CallRow) -> dict[str, Any] | None:
     """The call's transcript, parsed from the text kept at intake or as stored parsed; None once
     purged (or when the text no longer parses, which the call's failure already says)."""
     try:
-        return workflows.stored_transcript(call).model_dump(mode="json")
-    except workflows.WorkflowFailure:
+        return process_call.stored_transcript(call).model_dump(mode="json")
+    except errors.WorkflowFailure:
         return None
 
 

@@ -13,17 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent import workflows
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.domain import (
-    ActionItem,
-    ApprovalRequest,
-    DraftStatus,
-    IssueRef,
-    Owner,
-)
-from cs_agent.ports import ApprovalChannel, ApprovalOutcome
-from cs_agent.runtime import Runtime
+from cs_agent.core.domain import ActionItem, ApprovalRequest, DraftStatus, IssueRef, Owner
+from cs_agent.core.ports import ApprovalChannel, ApprovalOutcome
+from cs_agent.services import approval_requests
 from storage import repo
 from storage.db import session_scope
 
@@ -86,7 +80,7 @@ async def harness(
 
 
 def request_for(harness: Harness, draft_id: str) -> ApprovalRequest:
-    return workflows.load_approval_request(harness.runtime, draft_id)
+    return approval_requests.load_approval_request(harness.runtime, draft_id)
 
 
 async def test_the_adapter_names_itself_and_says_where_the_request_lives(

@@ -8,16 +8,10 @@ import uuid
 
 import pytest
 
-from cs_agent.domain import ActionItem, Owner, Priority, Side
-from cs_agent.ports import CallContext
-from integrations.errors import (
-    RateLimited,
-    RejectedInput,
-    RetryPolicy,
-    Unauthorized,
-    Unavailable,
-    with_retries,
-)
+from cs_agent.core.domain import ActionItem, Owner, Priority, Side
+from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
+from cs_agent.core.ports import CallContext
+from cs_agent.services.backoff import RetryPolicy, with_retries
 from integrations.linear import LinearTaskTracker, linear_issue_id
 from integrations.linear_client import LinearClient, authorization
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent.ports import Mailer
+from cs_agent.core.ports import Mailer
 from integrations.local import OutboxMailer
 from storage.db import make_engine, migrate
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from cs_agent.config import Settings
-from cs_agent.domain import ActionItem, Owner, Priority, Side
-from cs_agent.ports import CallContext
+from cs_agent.core.domain import ActionItem, Owner, Priority, Side
+from cs_agent.core.ports import CallContext
 
 from .trackers import Harness, harnesses
 

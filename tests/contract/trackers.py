@@ -13,10 +13,10 @@ from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
+from cs_agent.bootstrap.adapters import choose_tracker
 from cs_agent.config import Settings
-from cs_agent.domain import IssueRef
-from cs_agent.ports import TaskTracker
-from cs_agent.wiring import choose_tracker
+from cs_agent.core.domain import IssueRef
+from cs_agent.core.ports import TaskTracker
 from storage import repo
 from storage.db import make_engine, migrate, session_scope
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
 
 from ..emulators.anthropic import AnthropicEmulator
 from ..emulators.gmail import GmailEmulator

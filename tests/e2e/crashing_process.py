@@ -13,13 +13,13 @@ import sys
 import uuid
 from pathlib import Path
 
+from cs_agent.bootstrap.adapters import build_adapters
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.domain import ActionItem, CallMetadata, IssueRef
-from cs_agent.intake import submit_call
-from cs_agent.ports import CallContext
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
-from cs_agent.wiring import build_adapters
+from cs_agent.core.domain import ActionItem, CallMetadata, IssueRef
+from cs_agent.core.ports import CallContext
+from cs_agent.core.transcripts import parse_transcript
+from cs_agent.services.intake import submit_call
 from integrations.local import LocalTaskTracker
 from storage.db import make_engine
 

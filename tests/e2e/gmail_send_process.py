@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from cs_agent import approvals
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
+from cs_agent.services import approvals
 
 
 async def main(draft_id: str) -> None:

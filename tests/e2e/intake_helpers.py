@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from cs_agent.signatures import signature_header
+from cs_agent.core.signatures import signature_header
 
 SECRET = "whsec-intake-test"
 TOKEN = "api-token-intake-test"

@@ -11,8 +11,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
 
 from .crashing_process import submit_then_wait
 

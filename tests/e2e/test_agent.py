@@ -23,17 +23,18 @@ from typing import Any
 import httpx
 import pytest
 
-from cs_agent import workflows
-from cs_agent.agent_tools import normalise
-from cs_agent.app import create_app
+from cs_agent.analyzers.claude.tools import normalise
+from cs_agent.analyzers.claude.windows import split_windows
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.domain import ActionItem, Side
-from cs_agent.intake import submit_call
-from cs_agent.ports import CallContext
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
-from cs_agent.views import CallView, load_call_view
-from cs_agent.windows import split_windows
+from cs_agent.core import errors
+from cs_agent.core.domain import ActionItem, Side
+from cs_agent.core.ports import CallContext
+from cs_agent.core.transcripts import parse_transcript
+from cs_agent.services import queues
+from cs_agent.services.intake import submit_call
+from cs_agent.services.views import CallView, load_call_view
 from prompts import load_prompt
 from storage import repo
 from storage.db import session_scope
@@ -97,8 +98,8 @@ async def process(runtime: Runtime, call: ExampleCall) -> CallView:
     submission = await submit_call(
         runtime, transcript=call.transcript, metadata=call.metadata, source="test"
     )
-    with contextlib.suppress(workflows.WorkflowFailure):
-        await workflows.wait_for(submission.workflow_id, timeout=120)
+    with contextlib.suppress(errors.WorkflowFailure):
+        await queues.wait_for(submission.workflow_id, timeout=120)
     view = load_call_view(runtime, submission.call_id)
     assert view is not None
     return view
@@ -553,9 +554,9 @@ async def test_without_an_emulator_the_model_api_is_a_closed_port(
     isolated_environment: Path,
 ) -> None:
     """The autouse environment: a key but no base URL reaches 127.0.0.1:9, and fails fast."""
-    from cs_agent.agent import ClaudeAnalyzer
-    from cs_agent.wiring import choose_tracker
-    from integrations.errors import Unavailable
+    from cs_agent.analyzers.claude.agent import ClaudeAnalyzer
+    from cs_agent.bootstrap.adapters import choose_tracker
+    from cs_agent.core.errors import Unavailable
     from storage.db import make_engine, migrate
 
     settings = Settings(
@@ -617,7 +618,7 @@ def test_cs_agent_process_runs_the_agent_and_shows_its_cost(
 async def test_doctor_check_asks_the_model_and_reports_missing_credentials(
     isolated_environment: Path, model: AnthropicEmulator
 ) -> None:
-    from cs_agent.agent import ClaudeAnalyzer
+    from cs_agent.analyzers.claude.agent import ClaudeAnalyzer
 
     analyzer = ClaudeAnalyzer(agent_settings(isolated_environment, model), environ={})
     model.script([turn(Text("ok"))])

@@ -9,9 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from cs_agent import workflows
-from cs_agent.app import create_app
-from cs_agent.runtime import Runtime
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core import ids
+from cs_agent.services import queues
 
 from ..conftest import EXAMPLES
 
@@ -42,7 +43,7 @@ async def test_submit_then_read_status(client: httpx.AsyncClient) -> None:
     assert body["status_url"] == f"/v1/calls/{body['call_id']}"
     assert body["duplicate"] is False
 
-    await workflows.wait_for(workflows.process_call_workflow_id(body["call_id"]), timeout=60)
+    await queues.wait_for(ids.process_call_workflow_id(body["call_id"]), timeout=60)
     status = await client.get(body["status_url"])
     assert status.status_code == 200
     call = status.json()

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent import approvals, workflows
-from cs_agent.intake import submit_call
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
-from cs_agent.views import load_call_view
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core import ids
+from cs_agent.core.transcripts import parse_transcript
+from cs_agent.services import approvals, queues
+from cs_agent.services.intake import submit_call
+from cs_agent.services.views import load_call_view
 from storage import repo
 from storage.db import session_scope
 
@@ -82,7 +83,7 @@ async def test_killed_while_filing_each_issue_is_filed_once(
         await eventually(held, what="the worker is stuck at the boundary")
         assert len(linear_emulator.issues()) == filed_before_kill
         kill_and_replace(cluster)
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=90)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=90)
 
     view = load_call_view(api, call_id)
     assert view is not None
@@ -106,7 +107,7 @@ async def test_killed_after_the_approval_request_was_posted_posts_it_once(
         call_id = await submit_example(api)
         await eventually(lambda: len(slack.top_level(CHANNEL)) == 1, what="Slack has the message")
         kill_and_replace(cluster)
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=90)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=90)
 
     messages = slack.top_level(CHANNEL)
     assert len(messages) == 1, "the new worker found the posted message instead of posting again"
@@ -123,7 +124,7 @@ async def test_killed_between_the_send_and_its_record_sends_one_email(
 ) -> None:
     with running_cluster(env, tmp_path / "logs", workers=1, api=False) as cluster:
         call_id = await submit_example(api)
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=90)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=90)
         view = load_call_view(api, call_id)
         assert view is not None
         assert view.draft is not None
@@ -135,7 +136,7 @@ async def test_killed_between_the_send_and_its_record_sends_one_email(
             lambda: len(gmail.emulator.sent(SENDER)) == 1, what="Gmail has the message"
         )
         kill_and_replace(cluster)
-        result = await workflows.wait_for(decision.workflow_id or "", timeout=90)
+        result = await queues.wait_for(decision.workflow_id or "", timeout=90)
 
     assert result.status == "sent"
     sent = gmail.emulator.sent(SENDER)

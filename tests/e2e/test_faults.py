@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent import approvals, workflows
-from cs_agent.domain import Attendee, CallMetadata, Customer, Side
-from cs_agent.intake import submit_call
-from cs_agent.retry import retry_call
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
-from cs_agent.views import load_call_view
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side
+from cs_agent.core.transcripts import parse_transcript
+from cs_agent.services import approvals, queues
+from cs_agent.services.call_retry import retry_call
+from cs_agent.services.intake import submit_call
+from cs_agent.services.views import load_call_view
 from storage import repo
 from storage.db import session_scope
 
@@ -148,7 +148,7 @@ async def test_a_fifth_of_requests_failing_loses_nothing_and_doubles_nothing(
                     pending.append(decision.workflow_id or "")
             if not pending:
                 break
-            await asyncio.gather(*(workflows.wait_for(w, timeout=120) for w in pending))
+            await asyncio.gather(*(queues.wait_for(w, timeout=120) for w in pending))
 
     # Linear: every item of every call exactly once.
     issues = linear_emulator.issues()

@@ -19,13 +19,14 @@ from urllib.parse import unquote
 import pytest
 from pydantic import SecretStr
 
-from cs_agent import approvals, workflows
+from cs_agent.bootstrap.adapters import build_adapters
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.domain import CallMetadata, DraftStatus, FollowUpDraft
-from cs_agent.ports import ApprovalOutcome
-from cs_agent.runtime import Runtime
-from cs_agent.wiring import build_adapters
-from integrations.email_message import message_id_for
+from cs_agent.core import ids
+from cs_agent.core.domain import CallMetadata, DraftStatus, FollowUpDraft
+from cs_agent.core.ids import message_id_for
+from cs_agent.core.ports import ApprovalOutcome
+from cs_agent.services import approvals, queues, send_followup
 from integrations.gmail import GmailMailer
 from integrations.gmail_auth import GMAIL_SEND
 from integrations.local import LocalApprovalChannel
@@ -95,7 +96,7 @@ def seed_draft(
 ) -> str:
     """A call awaiting approval, with its pending draft. Returns the draft id."""
     call_id = "call-" + uuid.uuid4().hex[:12]
-    draft_id = workflows.draft_id_for(call_id)
+    draft_id = ids.draft_id_for(call_id)
     with session_scope(engine) as session:
         repo.insert_call_if_absent(
             session,
@@ -104,7 +105,7 @@ def seed_draft(
                 source="test",
                 request_hash=call_id,
                 transcript_format="text",
-                workflow_id=workflows.process_call_workflow_id(call_id),
+                workflow_id=ids.process_call_workflow_id(call_id),
                 call_metadata=(metadata or CallMetadata()).model_dump(mode="json"),
                 status="awaiting_approval",
             ),
@@ -124,10 +125,10 @@ def seed_draft(
     return draft_id
 
 
-async def approve_and_wait(runtime: Runtime, draft_id: str) -> workflows.SendResult:
+async def approve_and_wait(runtime: Runtime, draft_id: str) -> send_followup.SendResult:
     decision = await approvals.approve(runtime, draft_id=draft_id, actor="test:approver")
-    result = await workflows.wait_for(decision.workflow_id or "", timeout=60)
-    assert isinstance(result, workflows.SendResult)
+    result = await queues.wait_for(decision.workflow_id or "", timeout=60)
+    assert isinstance(result, send_followup.SendResult)
     return result
 
 
@@ -317,9 +318,7 @@ async def test_a_crash_between_send_and_record_does_not_send_twice(
     runtime = Runtime(gmail.settings(settings))
     await runtime.start()  # recovers the interrupted send_followup
     try:
-        result = await workflows.wait_for(
-            workflows.send_followup_workflow_id(draft_id, 1), timeout=60
-        )
+        result = await queues.wait_for(ids.send_followup_workflow_id(draft_id, 1), timeout=60)
         row = draft_row(runtime, draft_id)
         with session_scope(runtime.engine) as session:
             audit = [e.action for e in repo.list_audit(session, call_id=row.call_id)]

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from cs_agent.app import create_app
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
 
 from ..conftest import EXAMPLES
 from .intake_helpers import LIMIT, SECRET, TOKEN, aclient, asgi_post, bearer, signed
@@ -594,9 +594,9 @@ async def test_a_database_that_cannot_store_gets_503_and_nothing_is_accepted(
 async def test_one_bad_row_does_not_fail_the_calls_it_was_batched_with(
     api_runtime: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from cs_agent.domain import CallMetadata
-    from cs_agent.intake import check_transcript, submit_call
-    from cs_agent.intake_writer import NewCall
+    from cs_agent.core.domain import CallMetadata
+    from cs_agent.services.intake import check_transcript, submit_call
+    from cs_agent.services.intake_writer import NewCall
 
     transcript = check_transcript(VTT)
     good = [

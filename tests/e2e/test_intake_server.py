@@ -15,11 +15,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from cs_agent import workflows
-from cs_agent.app import create_app
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.views import load_call_view
+from cs_agent.core import ids
+from cs_agent.services import queues
+from cs_agent.services.views import load_call_view
 
 from ..conftest import EXAMPLES, REPO_ROOT
 from .intake_helpers import LIMIT, TOKEN, bearer, live_server
@@ -79,7 +80,7 @@ async def test_an_accepted_call_survives_killing_the_server(settings: Settings) 
     runtime = Runtime(settings)
     await runtime.start()  # a new process with workers: it finds the queued workflow
     try:
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
         view = load_call_view(runtime, call_id)
         assert view is not None
         assert view.status == "awaiting_approval"

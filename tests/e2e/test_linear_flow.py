@@ -7,9 +7,9 @@ import subprocess
 import sys
 import uuid
 
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.views import load_call_view
+from cs_agent.services.views import load_call_view
 from integrations.linear import linear_issue_id
 from storage import repo
 from storage.db import session_scope

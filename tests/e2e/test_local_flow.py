@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent import approvals, workflows
-from cs_agent.domain import CallMetadata, DraftStatus
-from cs_agent.intake import IdempotencyConflict, submit_call
-from cs_agent.runtime import Runtime
-from cs_agent.transcripts import parse_transcript
-from cs_agent.views import load_call_view
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core.domain import CallMetadata, DraftStatus
+from cs_agent.core.transcripts import parse_transcript
+from cs_agent.services import approvals, queues
+from cs_agent.services.intake import IdempotencyConflict, submit_call
+from cs_agent.services.views import load_call_view
 from storage import repo
 from storage.db import session_scope
 
@@ -37,7 +37,7 @@ async def process(runtime: Runtime, data: bytes, meta: CallMetadata) -> str:
     submission = await submit_call(
         runtime, transcript=parse_transcript(data), metadata=meta, source="test"
     )
-    await workflows.wait_for(submission.workflow_id, timeout=60)
+    await queues.wait_for(submission.workflow_id, timeout=60)
     return submission.call_id
 
 
@@ -67,7 +67,7 @@ async def test_call_to_items_to_draft_to_one_email(runtime: Runtime) -> None:
 
     decision = await approvals.approve(runtime, draft_id=view.draft.id, actor="cli:tester")
     assert decision.changed and decision.workflow_id
-    result = await workflows.wait_for(decision.workflow_id, timeout=30)
+    result = await queues.wait_for(decision.workflow_id, timeout=30)
     assert result.status == DraftStatus.SENT
 
     files = outbox_files(runtime)
@@ -122,10 +122,10 @@ async def test_approving_twice_or_concurrently_sends_one_email(runtime: Runtime)
     )
     assert sum(d.changed for d in decisions) == 1
     assert len({d.workflow_id for d in decisions}) == 1
-    await workflows.wait_for(decisions[0].workflow_id or "", timeout=30)
+    await queues.wait_for(decisions[0].workflow_id or "", timeout=30)
     again = await approvals.approve(runtime, draft_id=view.draft.id, actor="cli:late")
     assert not again.changed
-    await workflows.wait_for(again.workflow_id or "", timeout=30)
+    await queues.wait_for(again.workflow_id or "", timeout=30)
     assert len(outbox_files(runtime)) == 1
     with session_scope(runtime.engine) as session:
         actions = [e.action for e in repo.list_audit(session, call_id=call_id)]
@@ -162,7 +162,7 @@ async def test_edited_draft_is_what_gets_sent(runtime: Runtime) -> None:
     with pytest.raises(approvals.DecisionRefused, match="edited"):
         await approvals.approve(runtime, draft_id=draft.id, actor="cli:x", version=draft.version)
     decision = await approvals.approve(runtime, draft_id=draft.id, actor="cli:x", version=2)
-    await workflows.wait_for(decision.workflow_id or "", timeout=30)
+    await queues.wait_for(decision.workflow_id or "", timeout=30)
     (only,) = outbox_files(runtime)
     message = email.message_from_bytes(only.read_bytes(), policy=email.policy.default)
     assert message["Subject"] == "Edited: next steps"

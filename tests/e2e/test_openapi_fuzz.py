@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from cs_agent.app import create_app
+from cs_agent.api.app import create_app
 from cs_agent.config import Settings
 
 from .intake_helpers import TOKEN, live_server

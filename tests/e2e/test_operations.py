@@ -25,15 +25,16 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from cs_agent import approvals, workflows
-from cs_agent.app import create_app
-from cs_agent.cli import app as cli_app
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.doctor import diagnose
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.cli.main import app as cli_app
 from cs_agent.config import Settings
-from cs_agent.doctor import diagnose
-from cs_agent.domain import ActionItem
-from cs_agent.intake import submit_call
-from cs_agent.ports import CallContext
-from cs_agent.runtime import Runtime
+from cs_agent.core import errors, ids
+from cs_agent.core.domain import ActionItem
+from cs_agent.core.ports import CallContext
+from cs_agent.services import approvals, queues
+from cs_agent.services.intake import submit_call
 from storage import repo
 from storage.db import make_engine, session_scope
 from storage.models import CallRow
@@ -66,8 +67,8 @@ async def submit(runtime: Runtime, call: ExampleCall) -> str:
     submission = await submit_call(
         runtime, transcript=call.transcript, metadata=call.metadata, source="test"
     )
-    with contextlib.suppress(workflows.WorkflowFailure):
-        await workflows.wait_for(submission.workflow_id, timeout=120)
+    with contextlib.suppress(errors.WorkflowFailure):
+        await queues.wait_for(submission.workflow_id, timeout=120)
     return submission.call_id
 
 
@@ -112,9 +113,9 @@ async def test_metrics_and_costs_after_a_known_sequence_of_calls(
             acme_id = await submit(runtime, acme)
             model.fail_next(1, unauthorized(), when=is_messages)
             initech_id = await submit(runtime, initech)
-            draft_id = workflows.draft_id_for(acme_id)
+            draft_id = ids.draft_id_for(acme_id)
             decision = await approvals.approve(runtime, draft_id=draft_id, actor="test:dana")
-            await workflows.wait_for(decision.workflow_id or "", timeout=60)
+            await queues.wait_for(decision.workflow_id or "", timeout=60)
 
             response = await client.get("/metrics")
             costs_page = await client.get("/inbox/costs", params={"period": "all"})

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent import workflows
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.views import load_call_view
+from cs_agent.core import ids
+from cs_agent.services import queues
+from cs_agent.services.views import load_call_view
 from storage import repo
 from storage.db import session_scope
 
@@ -33,7 +34,7 @@ async def test_a_killed_worker_is_noticed_and_its_workflow_resumed_elsewhere(
     assert runtime.executor_id != "local", "workers on PostgreSQL need ids of their own"
     await runtime.start()
     try:
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
         view = load_call_view(runtime, call_id)
         assert view is not None
         assert view.status == "awaiting_approval"

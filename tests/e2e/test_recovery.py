@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from cs_agent import workflows
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.views import load_call_view
+from cs_agent.core import ids
+from cs_agent.services import queues
+from cs_agent.services.views import load_call_view
 from storage import repo
 from storage.db import session_scope
 
@@ -68,7 +69,7 @@ async def test_killed_process_leaves_work_the_next_process_finishes(
             assert repo.get_draft_for_call(session, call_id=call_id) is None
         assert filed_before == 2, "the killed process filed two issues before it hung"
 
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
 
         view = load_call_view(runtime, call_id)
         assert view is not None and view.draft is not None

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from cs_agent import approvals
-from cs_agent.app import create_app
-from cs_agent.runtime import Runtime
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.services import approvals
 from storage import repo
 from storage.db import session_scope
 

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from cs_agent import workflows
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.retry import RetryRefused, retry_call
-from cs_agent.runtime import Runtime
-from cs_agent.views import load_call_view
+from cs_agent.services import queues
+from cs_agent.services.call_retry import RetryRefused, retry_call
+from cs_agent.services.views import load_call_view
 from storage import repo
 from storage.db import session_scope
 
@@ -40,14 +40,14 @@ async def test_failed_call_is_listed_and_retry_resumes_without_redoing_steps(
             return creates(request) and len(linear_emulator.issues()) >= 2
 
         linear_emulator.fail_next(100, outage, when=after_two)
-        from cs_agent.intake import submit_call
-        from cs_agent.transcripts import parse_transcript
+        from cs_agent.core.transcripts import parse_transcript
+        from cs_agent.services.intake import submit_call
 
         submission = await submit_call(
             runtime, transcript=parse_transcript(data), metadata=meta, source="test"
         )
         with pytest.raises(Exception, match="unavailable"):
-            await workflows.wait_for(submission.workflow_id, timeout=60)
+            await queues.wait_for(submission.workflow_id, timeout=60)
         call_id = submission.call_id
         view = load_call_view(runtime, call_id)
         assert view is not None
@@ -78,7 +78,7 @@ async def test_failed_call_is_listed_and_retry_resumes_without_redoing_steps(
         workflow_id = await retry_call(runtime, call_id=call_id, actor="cli:ops")
         with pytest.raises(RetryRefused):
             await retry_call(runtime, call_id=call_id, actor="cli:ops")
-        await workflows.wait_for(workflow_id, timeout=60)
+        await queues.wait_for(workflow_id, timeout=60)
 
         after = load_call_view(runtime, call_id)
         assert after is not None

@@ -22,12 +22,13 @@ from typing import Any
 import httpx
 import pytest
 
-from cs_agent import workflows
-from cs_agent.app import create_app
-from cs_agent.domain import DraftStatus, OutgoingEmail, SentEmail
-from cs_agent.runtime import Runtime
-from cs_agent.wiring import build_adapters
-from integrations.errors import RejectedInput
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.adapters import build_adapters
+from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core import ids
+from cs_agent.core.domain import DraftStatus, OutgoingEmail, SentEmail
+from cs_agent.core.errors import RejectedInput
+from cs_agent.services import queues
 from integrations.local import OutboxMailer
 from integrations.slack_blocks import APPROVE, EDIT, REJECT, RETRY, ButtonValue
 from storage.db import make_engine
@@ -526,8 +527,8 @@ async def test_a_process_killed_between_posting_and_recording_leaves_one_message
     await runtime.start()  # DBOS resumes process_call at its request_approval step
     try:
         call_id = str(proc.stdout.read().decode().strip()) if proc.stdout else ""
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
-        draft = draft_row(runtime, workflows.draft_id_for(call_id))
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
+        draft = draft_row(runtime, ids.draft_id_for(call_id))
         assert draft.approval_ref["ts"] == posted["ts"], "found the message it had posted"
         assert len(slack.top_level(CHANNEL)) == 1
         assert len(slack.requests_to("/api/chat.postMessage")) == 1

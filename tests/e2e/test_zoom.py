@@ -13,12 +13,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from cs_agent import workflows
-from cs_agent.app import create_app
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.retry import RetryRefused, retry_call
-from cs_agent.runtime import Runtime
-from cs_agent.views import load_call_view
+from cs_agent.core import ids
+from cs_agent.services import queues
+from cs_agent.services.call_retry import RetryRefused, retry_call
+from cs_agent.services.views import load_call_view
 
 from ..emulators.base import Fault
 from ..emulators.zoom import ZoomEmulator, sign, transcript_completed, url_validation
@@ -126,9 +127,9 @@ async def test_a_completed_transcript_is_downloaded_and_processed_once(
     accepted = response.json()
     assert accepted["status"] == "accepted"
 
-    call_id = await workflows.wait_for(accepted["workflow_id"], timeout=60)
+    call_id = await queues.wait_for(accepted["workflow_id"], timeout=60)
     assert call_id == accepted["call_id"]
-    await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+    await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
     view = load_call_view(zoom_runtime, call_id)
     assert view is not None
     assert view.status == "awaiting_approval"
@@ -149,7 +150,7 @@ async def test_a_completed_transcript_is_downloaded_and_processed_once(
     again = await post_event(client, event)
     assert again.status_code == 200
     assert again.json()["call_id"] == call_id
-    await workflows.wait_for(accepted["workflow_id"], timeout=60)
+    await queues.wait_for(accepted["workflow_id"], timeout=60)
     assert len(zoom.requests_to("/rec/download/file-1")) == 1
     listing = (await client.get("/v1/calls")).json()
     assert [c["call_id"] for c in listing["calls"]] == [call_id]
@@ -163,7 +164,7 @@ async def test_a_download_that_fails_for_a_while_is_retried(
     response = await post_event(
         client, transcript_completed(download_url=url, token=TOKEN, uuid="m-2")
     )
-    call_id = await workflows.wait_for(response.json()["workflow_id"], timeout=60)
+    call_id = await queues.wait_for(response.json()["workflow_id"], timeout=60)
     view = load_call_view(zoom_runtime, call_id)
     assert view is not None and view.status != "failed"
     assert len(zoom.faulted) == 2
@@ -196,7 +197,7 @@ async def test_a_transcript_that_cannot_be_taken_in_leaves_a_failed_call_saying_
     event = transcript_completed(download_url=f"{zoom.url}/rec/webhook_download/f", token=TOKEN)
     response = await post_event(client, event)
     assert response.status_code == 200
-    call_id = await workflows.wait_for(response.json()["workflow_id"], timeout=60)
+    call_id = await queues.wait_for(response.json()["workflow_id"], timeout=60)
     view = load_call_view(zoom_runtime, call_id)
     assert view is not None
     assert view.status == "failed"

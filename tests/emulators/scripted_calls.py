@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cs_agent.agent_tools import (
+from cs_agent.analyzers.claude.tools import (
     DRAFT_EMAIL,
     FIND_ISSUES,
     RECORD_ITEM,
     SET_SUMMARY,
     full_tool_name,
 )
-from cs_agent.domain import CallMetadata, Side, Transcript, Utterance
-from cs_agent.transcripts import parse_transcript
+from cs_agent.core.domain import CallMetadata, Side, Transcript, Utterance
+from cs_agent.core.transcripts import parse_transcript
 
 from .anthropic import Text, ToolUse, Turn, turn
 

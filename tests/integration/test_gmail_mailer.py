@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cs_agent.config import ConfigurationError
-from integrations.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
+from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
 from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, load_credentials
 
 from ..emulators.base import Fault

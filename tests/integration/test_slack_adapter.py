@@ -9,8 +9,8 @@ from typing import cast
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from cs_agent.domain import ApprovalRequest
-from integrations.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
+from cs_agent.core.domain import ApprovalRequest
+from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
 from integrations.slack import SlackApprovalChannel, SlackConfig
 
 from ..emulators.base import Fault

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from integrations.errors import OutcomeUnknown, RejectedInput, Unauthorized
+from cs_agent.core.errors import OutcomeUnknown, RejectedInput, Unauthorized
 from integrations.smtp import SmtpMailer, SmtpServer, tls_context
 from storage import repo
 from storage.db import make_engine, migrate, session_scope

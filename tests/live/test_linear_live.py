@@ -14,8 +14,8 @@ import uuid
 import pytest
 from graphql import parse
 
-from cs_agent.domain import ActionItem, Owner
-from cs_agent.ports import CallContext
+from cs_agent.core.domain import ActionItem, Owner
+from cs_agent.core.ports import CallContext
 from integrations.linear import LinearTaskTracker
 from integrations.linear_client import LinearClient, authorization
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from cs_agent.domain import ActionItem, CallMetadata, IssueRef, Transcript
-from cs_agent.ports import CallContext
-from cs_agent.rules import RulesAnalyzer
-from cs_agent.transcripts import read_transcript
+from cs_agent.analyzers.rules import RulesAnalyzer
+from cs_agent.core.domain import ActionItem, CallMetadata, IssueRef, Transcript
+from cs_agent.core.ports import CallContext
+from cs_agent.core.transcripts import read_transcript
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO_ROOT / "examples"

@@ -15,8 +15,13 @@ from typing import Any
 
 import pytest
 
-from cs_agent.agent import ClaudeAnalyzer, model_credentials, only_tools, render_call_prompt
-from cs_agent.agent_tools import (
+from cs_agent.analyzers.claude.agent import (
+    ClaudeAnalyzer,
+    model_credentials,
+    only_tools,
+    render_call_prompt,
+)
+from cs_agent.analyzers.claude.tools import (
     AnalysisState,
     QuoteIndex,
     ToolRejection,
@@ -28,12 +33,12 @@ from cs_agent.agent_tools import (
     parse_stamp,
     resolve_owner,
 )
+from cs_agent.analyzers.claude.windows import line_spans, split_windows
+from cs_agent.bootstrap.adapters import choose_analyzer
 from cs_agent.config import Settings
-from cs_agent.domain import ActionItem, Attendee, CallMetadata, Customer, Side, Utterance
-from cs_agent.ports import CallContext
-from cs_agent.transcripts import parse_transcript
-from cs_agent.windows import line_spans, split_windows
-from cs_agent.wiring import choose_analyzer
+from cs_agent.core.domain import ActionItem, Attendee, CallMetadata, Customer, Side, Utterance
+from cs_agent.core.ports import CallContext
+from cs_agent.core.transcripts import parse_transcript
 from integrations.local import LocalTaskTracker
 from storage.db import make_engine, migrate
 

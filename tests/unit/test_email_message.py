@@ -6,7 +6,8 @@ import email
 import email.policy
 from email.message import EmailMessage
 
-from integrations.email_message import build_mime, envelope_recipients, message_id_for
+from cs_agent.core.ids import message_id_for
+from integrations.email_message import build_mime, envelope_recipients
 
 from ..mailers import CUSTOMER, outgoing
 

@@ -6,16 +6,15 @@ import pickle
 
 import pytest
 
-from integrations.errors import (
+from cs_agent.core.errors import (
     ExternalError,
     OutcomeUnknown,
     RateLimited,
     RejectedInput,
-    RetryPolicy,
     Unauthorized,
     Unavailable,
-    with_retries,
 )
+from cs_agent.services.backoff import RetryPolicy, with_retries
 
 
 @pytest.mark.parametrize(

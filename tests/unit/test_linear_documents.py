@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from graphql import ExecutableDefinitionNode, OperationDefinitionNode, parse
 
-from integrations.errors import RejectedInput
+from cs_agent.core.errors import RejectedInput
 from integrations.linear_client import LinearClient, authorization
 from integrations.linear_schema import (
     OPERATIONS_FILE,

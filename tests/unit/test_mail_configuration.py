@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from cs_agent.bootstrap.adapters import choose_mailer
 from cs_agent.config import ConfigurationError, Settings
-from cs_agent.wiring import choose_mailer
 from integrations.gmail_auth import load_credentials
 from integrations.smtp import SmtpServer
 from storage.db import make_engine

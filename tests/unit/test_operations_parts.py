@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from cs_agent.durations import cron_every, parse_duration, parse_since
+from cs_agent.core.durations import cron_every, parse_duration, parse_since
 from cs_agent.logs import JsonFormatter, configure_logging, log_context, mask_pii
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)

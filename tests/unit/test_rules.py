@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent.domain import (
+from cs_agent.analyzers.rules import ANALYZER_NAME, RulesAnalyzer, resolve_due_date
+from cs_agent.core.domain import (
     ActionItem,
     Attendee,
     CallAnalysis,
@@ -28,9 +29,8 @@ from cs_agent.domain import (
     TranscriptFormat,
     Utterance,
 )
-from cs_agent.ports import Analyzer, CallContext
-from cs_agent.rules import ANALYZER_NAME, RulesAnalyzer, resolve_due_date
-from cs_agent.transcripts import parse_transcript
+from cs_agent.core.ports import Analyzer, CallContext
+from cs_agent.core.transcripts import parse_transcript
 from integrations.local import LocalTaskTracker
 from storage.db import make_engine, migrate
 

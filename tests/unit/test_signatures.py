@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from cs_agent.signatures import (
+from cs_agent.core.signatures import (
     SignatureError,
     compute_signature,
     signature_header,

@@ -10,11 +10,9 @@ import pytest
 from pydantic import ValidationError
 from slack_sdk.signature import SignatureVerifier
 
+from cs_agent.bootstrap.adapters import choose_approvals
 from cs_agent.config import Settings
-from cs_agent.domain import (
-    DraftStatus,
-)
-from cs_agent.wiring import choose_approvals
+from cs_agent.core.domain import DraftStatus
 from integrations.slack_blocks import (
     INPUT_TEXT,
     MAX_BLOCKS,

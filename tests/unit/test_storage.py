@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
-from cs_agent.domain import DraftStatus
+from cs_agent.core.domain import DraftStatus
 from storage import repo
 from storage.db import make_engine, migrate, session_scope
 from storage.models import CallRow, DraftRow

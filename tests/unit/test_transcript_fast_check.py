@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent.domain import TranscriptFormat
-from cs_agent.transcripts import (
+from cs_agent.core.domain import TranscriptFormat
+from cs_agent.core.transcripts import (
     TranscriptError,
     decode_transcript,
     is_certainly_vtt,

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from cs_agent.domain import Attendee, CallMetadata, Side, Transcript, TranscriptFormat, Utterance
-from cs_agent.transcripts import (
+from cs_agent.core.domain import (
+    Attendee,
+    CallMetadata,
+    Side,
+    Transcript,
+    TranscriptFormat,
+    Utterance,
+)
+from cs_agent.core.transcripts import (
     UNKNOWN_SPEAKER,
     TranscriptError,
     attendees_from,

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from cs_agent.signatures import SignatureError
-from integrations.zoom import download_url_problem
-from integrations.zoom_events import (
+from cs_agent.api.zoom_events import (
     TranscriptCompletedEvent,
     url_validation_response,
     verify_zoom_signature,
     zoom_signature,
 )
+from cs_agent.core.signatures import SignatureError
+from cs_agent.core.zoom import download_url_problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zoom"
 VECTORS: dict[str, Any] = json.loads((FIXTURES / "signature_test_vectors.derived.json").read_text())

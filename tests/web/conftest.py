@@ -12,11 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from cs_agent import workflows
-from cs_agent.app import create_app
+from cs_agent.api.app import create_app
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
-from cs_agent.web.passwords import hash_password
+from cs_agent.core import ids
+from cs_agent.core.passwords import hash_password
+from cs_agent.services import queues
 from storage import repo
 from storage.db import session_scope
 
@@ -106,7 +107,7 @@ class Inbox:
         response = await self.upload((EXAMPLES / name).read_text(), **{**ACME_META, **fields})
         assert response.status_code == 303, text_of(response)
         call_id = response.headers["location"].rsplit("/", 1)[1]
-        await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
         return call_id
 
     async def address_draft(self, call_id: str, to: str = "priya@acmefreight.example") -> int:

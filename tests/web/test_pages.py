@@ -12,9 +12,10 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from cs_agent import workflows
+from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.runtime import Runtime
+from cs_agent.core import ids
+from cs_agent.services import queues
 from storage import repo
 from storage.db import session_scope
 from storage.models import ActionItemRow, CallRow, DraftRow
@@ -253,7 +254,7 @@ async def test_upload_shows_progress_until_the_analysis_is_done(approver: Inbox)
         assert f'data-progress-url="/inbox/calls/{call_id}/progress"' in page.text
         assert '<meta http-equiv="refresh"' in page.text  # inside <noscript>
 
-    await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+    await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
     done = (await approver.get(f"{call_page}/progress")).json()
     assert done == {
         "status": "awaiting_approval",
@@ -277,7 +278,7 @@ async def test_a_file_upload_uses_its_name_for_the_format_and_twice_is_one_call(
     first = await approver.client.post("/inbox/upload", data=fields, files=files)
     assert first.status_code == 303
     call_id = first.headers["location"].rsplit("/", 1)[1]
-    await workflows.wait_for(workflows.process_call_workflow_id(call_id), timeout=60)
+    await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
     with session_scope(approver.runtime.engine) as session:
         call = repo.get_call(session, call_id=call_id)
         assert call is not None
@@ -378,7 +379,7 @@ async def test_approve_sends_one_email_however_often_it_is_clicked(approver: Inb
     clicks = await asyncio.gather(*(approver.post(path, form, csrf_from=None) for _ in range(5)))
     assert {c.status_code for c in clicks} == {303}
     assert {c.headers["location"] for c in clicks} == {f"/inbox/calls/{call_id}#draft"}
-    await workflows.wait_for(workflows.send_followup_workflow_id(draft.id, version), timeout=60)
+    await queues.wait_for(ids.send_followup_workflow_id(draft.id, version), timeout=60)
     again = await approver.post(path, form, csrf_from=None)
     assert again.status_code == 303
 

@@ -13,16 +13,16 @@ from rich.console import Console
 from starlette.requests import Request
 from typer.testing import CliRunner
 
-from cs_agent.cli import app as cli_app
+from cs_agent.cli.main import app as cli_app
+from cs_agent.cli.render import render_next_step
 from cs_agent.config import Settings
-from cs_agent.console import render_next_step
-from cs_agent.domain import ApprovalRequest, CallSummary, DraftStatus, FollowUpDraft
-from cs_agent.views import CallView, DraftView
+from cs_agent.core.domain import ApprovalRequest, CallSummary, DraftStatus, FollowUpDraft
+from cs_agent.core.passwords import hash_password, is_password_hash, verify_password
+from cs_agent.services.views import CallView, DraftView
 from cs_agent.web import inbox_call_url
 from cs_agent.web.auth import SignInLimiter, is_local_request, session_secret
 from cs_agent.web.deps import safe_next
 from cs_agent.web.forms import UploadForm, parse_attendees, split_addresses
-from cs_agent.web.passwords import hash_password, is_password_hash, verify_password
 from cs_agent.web.present import TranscriptLine, describe_event, highlight, locate_quotes
 from integrations.local import LocalApprovalChannel
 from storage.models import AuditEventRow

@@ -1,0 +1,166 @@
+"""The four ports the workflows talk through. Each has a local adapter and a real one.
+
+Every method is async: the real adapters speak HTTP, and the workflows run on one event loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from cs_agent.core.domain import (
+    ActionItem,
+    ApprovalRequest,
+    CallAnalysis,
+    CallMetadata,
+    FollowUpDraft,
+    IssueRef,
+    OutgoingEmail,
+    SentEmail,
+    Transcript,
+)
+
+
+class CallContext(BaseModel):
+    """What an adapter may need to know about the call an item or draft came from."""
+
+    call_id: str
+    title: str | None = None
+    call_date: dt.date | None = None
+    customer_name: str | None = None
+    customer_domain: str | None = None
+    call_url: str | None = None
+    """A link back to the call in cs-agent (web inbox or API)."""
+
+
+class ApprovalOutcome(BaseModel):
+    """How a decided draft ended, for the approval channel to show."""
+
+    status: str
+    actor: str | None = None
+    detail: str | None = None
+    location: str | None = None
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Reads a call and proposes action items, a summary and a follow-up email."""
+
+    name: str
+
+    async def analyze(
+        self,
+        transcript: Transcript,
+        metadata: CallMetadata,
+        *,
+        tracker: TaskTracker,
+    ) -> CallAnalysis:
+        """Analyse one call. ``tracker`` lets an analyzer look for issues already open."""
+        ...
+
+
+@runtime_checkable
+class TaskTracker(Protocol):
+    """Where action items are filed (Linear, or the local task list)."""
+
+    name: str
+
+    async def create_issue(
+        self, item: ActionItem, *, issue_id: uuid.UUID, call: CallContext
+    ) -> IssueRef:
+        """File ``item`` under the caller-chosen ``issue_id``.
+
+        Must be idempotent: a second call with the same id returns the issue the first made.
+        """
+        ...
+
+    async def find_open_issues(
+        self, *, query: str, customer: str | None, limit: int = 5
+    ) -> list[IssueRef]:
+        """Open issues whose titles match ``query``, for ``customer`` when given."""
+        ...
+
+
+@runtime_checkable
+class ApprovalChannel(Protocol):
+    """Where a person sees the drafted follow-up and approves, edits or rejects it."""
+
+    name: str
+
+    async def request_approval(self, request: ApprovalRequest) -> dict[str, str]:
+        """Show the request to the people who decide. Returns where it lives (the approval ref).
+
+        Must be idempotent for a draft whose ``approval_ref`` is already set: update, not repost.
+        """
+        ...
+
+    async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
+        """Tell the people watching that a draft was approved, sent, rejected or failed."""
+        ...
+
+    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
+        """Remind the people who decide that ``request`` has waited ``waited`` for a decision.
+
+        Called once per draft (the reminder workflow guarantees it). A channel with nowhere
+        to say it does nothing: the audit log records the reminder either way.
+        """
+        ...
+
+
+@runtime_checkable
+class Mailer(Protocol):
+    """Sends the approved follow-up (Gmail, SMTP, or the local outbox)."""
+
+    name: str
+
+    async def send(self, email: OutgoingEmail) -> SentEmail:
+        """Send once. The caller has already checked ``find_sent`` for a retry."""
+        ...
+
+    async def find_sent(self, message_id: str) -> SentEmail | None:
+        """The message already sent under ``message_id``, if any: how retries stay exactly-once."""
+        ...
+
+
+class AdapterChoice(BaseModel):
+    """Which adapter a port uses and why: shown at start-up and by ``cs-agent doctor``."""
+
+    port: str
+    adapter: str
+    reason: str
+    local: bool = Field(default=False, description="True for a no-credentials local adapter.")
+
+
+class CheckResult(BaseModel):
+    """One thing doctor checked."""
+
+    port: str
+    adapter: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+@runtime_checkable
+class SelfChecking(Protocol):
+    """An adapter that can verify its own configuration against its service."""
+
+    name: str
+
+    async def check(self) -> list[CheckResult]:
+        """Live checks; never raises for a failed check, returns it with ``ok=False``."""
+        ...
+
+
+@runtime_checkable
+class TranscriptDownloader(Protocol):
+    """Fetches a recording's transcript file from the URL its source's event named."""
+
+    name: str
+
+    async def download(self, url: str, *, token: str) -> bytes:
+        """The file's bytes. A GET: safe to repeat after a crash."""
+        ...

@@ -1,0 +1,63 @@
+"""What an approval channel shows about a draft, and telling it how a decision ended."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.engine import Engine
+
+from cs_agent.core.domain import ApprovalRequest, CallMetadata, CallSummary, FollowUpDraft
+from cs_agent.core.errors import ExternalError, WorkflowFailure
+from cs_agent.core.ports import ApprovalOutcome
+from cs_agent.services.backoff import service_retry_policy, with_retries
+from cs_agent.services.context import ServiceContext
+from storage import repo
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+async def announce(ctx: ServiceContext, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
+    """Show a decision or a send's outcome on the draft's approval request, retrying a while.
+
+    A failure is logged, not raised: the decision is made and recorded (the audit log has the
+    truth), and a stale approval message is not worth failing a workflow or a click over.
+    """
+    try:
+        await with_retries(
+            lambda: ctx.adapters.approvals.show_outcome(draft, outcome),
+            what=f"updating the approval request of {draft.id}",
+            policy=service_retry_policy(ctx.settings),
+        )
+    except ExternalError as error:
+        log.warning("could not update the approval request of %s: %s", draft.id, error)
+
+
+def load_approval_request(ctx: ServiceContext, draft_id: str) -> ApprovalRequest:
+    """Everything an approval channel shows about a draft, read fresh from the database."""
+    return approval_request_from(ctx.engine, draft_id)
+
+
+def approval_request_from(engine: Engine, draft_id: str) -> ApprovalRequest:
+    """``load_approval_request`` for code that has the database but not the runtime (adapters)."""
+    with session_scope(engine) as session:
+        row = repo.get_draft(session, draft_id=draft_id)
+        if row is None:
+            raise WorkflowFailure(f"draft {draft_id} does not exist")
+        call = repo.get_call(session, call_id=row.call_id)
+        if call is None:
+            raise WorkflowFailure(f"call {row.call_id} does not exist")
+        items = repo.list_items(session, call_id=call.id)
+        metadata = CallMetadata.model_validate(call.call_metadata)
+        return ApprovalRequest(
+            draft=repo.draft_from_row(row),
+            call_id=call.id,
+            call_title=call.title,
+            call_date=call.call_date,
+            customer=metadata.customer,
+            summary=CallSummary.model_validate(call.summary or {"text": ""}),
+            action_items=[repo.item_from_row(item) for item in items],
+            issues=[repo.issue_from_row(item) for item in items],
+            analyzer=call.analyzer or "",
+            attendees=metadata.attendees,
+        )
