@@ -23,8 +23,8 @@ from integrations.linear_schema import (
     schema_errors,
 )
 
-from ..conftest import REPO_ROOT
-from ..emulators.linear import API_KEY, LinearEmulator
+from ...conftest import REPO_ROOT
+from ...emulators.linear import API_KEY, LinearEmulator
 
 OPERATION_NAME = re.compile(r"^[A-Z][A-Za-z]+$")  # not SQL strings given to execute()
 SCANNED = ["cs_agent", "integrations", "prompts", "storage", "tests/live"]

@@ -42,7 +42,7 @@ from cs_agent.core.transcripts import parse_transcript
 from integrations.local import LocalTaskTracker
 from storage.db import make_engine, migrate
 
-from ..emulators.scripted_calls import example, item_input
+from ...emulators.scripted_calls import example, item_input
 
 EXAMPLES = ["acme-renewal", "globex-onboarding", "initech-escalation", "umbrella-qbr"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,9 @@ from cs_agent.api.zoom_events import (
 from cs_agent.core.signatures import SignatureError
 from cs_agent.core.zoom import download_url_problem
 
-FIXTURES = Path(__file__).parent / "fixtures" / "zoom"
+from ...conftest import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "zoom"
 VECTORS: dict[str, Any] = json.loads((FIXTURES / "signature_test_vectors.derived.json").read_text())
 SECRET = VECTORS["secret_token"].encode()
 

@@ -13,8 +13,8 @@ from integrations.smtp import SmtpMailer, SmtpServer, tls_context
 from storage import repo
 from storage.db import make_engine, migrate, session_scope
 
-from ..emulators.smtp import SmtpTestServer
-from ..mailers import CUSTOMER, SENDER, outgoing, smtp_mailer
+from ...emulators.smtp import SmtpTestServer
+from ...mailers import CUSTOMER, SENDER, outgoing, smtp_mailer
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from cs_agent.config import ConfigurationError
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
 from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, load_credentials
 
-from ..emulators.base import Fault
-from ..emulators.gmail import GmailEmulator, StoredMessage, gmail_fault
-from ..mailers import CUSTOMER, SENDER, GmailSetup, outgoing
+from ...emulators.base import Fault
+from ...emulators.gmail import GmailEmulator, StoredMessage, gmail_fault
+from ...mailers import CUSTOMER, SENDER, GmailSetup, outgoing
 
 SEND_PATH = "/gmail/v1/users/me/messages/send"
 

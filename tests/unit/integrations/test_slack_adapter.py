@@ -13,9 +13,9 @@ from cs_agent.core.domain import ApprovalRequest
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
 from integrations.slack import SlackApprovalChannel, SlackConfig
 
-from ..emulators.base import Fault
-from ..emulators.slack import SlackEmulator
-from ..slack_env import a_request
+from ...emulators.base import Fault
+from ...emulators.slack import SlackEmulator
+from ...slack_env import a_request
 
 
 @pytest.fixture

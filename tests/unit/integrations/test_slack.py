@@ -25,9 +25,9 @@ from integrations.slack_blocks import (
 )
 from storage.db import make_engine
 
-from ..conftest import REPO_ROOT
-from ..emulators.slack import sign
-from ..slack_env import a_request
+from ...conftest import REPO_ROOT
+from ...emulators.slack import sign
+from ...slack_env import a_request
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "slack"
 

@@ -14,7 +14,7 @@ from integrations.gmail_auth import load_credentials
 from integrations.smtp import SmtpServer
 from storage.db import make_engine
 
-from ..mailers import SENDER
+from ...mailers import SENDER
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,9 @@ from cs_agent.core.transcripts import (
     parse_transcript,
 )
 
-from ..conftest import EXAMPLES
+from ...conftest import EXAMPLES, REPO_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "transcripts"
 REAL_FILES = [EXAMPLES / "acme-renewal.vtt", *sorted(FIXTURES.glob("*.vtt"))]
 
 

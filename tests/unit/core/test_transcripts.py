@@ -29,7 +29,9 @@ from cs_agent.core.transcripts import (
     unmatched_speakers,
 )
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "transcripts"
+from ...conftest import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "transcripts"
 ZOOM_TRANSCRIPT = FIXTURES / "GMT20240124-202901_Recording.transcript.vtt"
 ZOOM_CAPTIONS = FIXTURES / "GMT20240124-202901_Recording.cc.vtt"
 QMSUM_MEETING = FIXTURES / "ES2004a.json"

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from cs_agent.core.ids import message_id_for
 from integrations.email_message import build_mime, envelope_recipients
 
-from ..mailers import CUSTOMER, outgoing
+from ...mailers import CUSTOMER, outgoing
 
 
 def reparse(message: EmailMessage) -> EmailMessage:

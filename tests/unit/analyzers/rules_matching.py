@@ -24,7 +24,7 @@ from cs_agent.core.domain import ActionItem, CallMetadata, IssueRef, Transcript
 from cs_agent.core.ports import CallContext
 from cs_agent.core.transcripts import read_transcript
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES_DIR = REPO_ROOT / "examples"
 TIME_WINDOW = 20.0
 """Seconds between two quotes that may still be the same item."""
