@@ -37,11 +37,6 @@ def log_context(**fields: str | None) -> Iterator[None]:
         _context.reset(token)
 
 
-def current_context() -> dict[str, str]:
-    """The fields log lines get right now."""
-    return dict(_context.get() or {})
-
-
 # --- masking ------------------------------------------------------------------------------------
 
 _EMAIL = re.compile(

@@ -11,8 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from cs_agent.analyzers.rules import ANALYZER_NAME
-from cs_agent.core.domain import format_timestamp
+from cs_agent.core.domain import OFFLINE_ANALYZER, format_timestamp
 from cs_agent.core.ports import AdapterChoice
 from cs_agent.services.views import CallView, DraftView
 
@@ -52,7 +51,7 @@ def render_adapters(console: Console, choices: list[AdapterChoice]) -> None:
 
 def render_call(console: Console, view: CallView) -> None:
     """Summary, action items, the draft and where to approve it."""
-    if view.analyzer == ANALYZER_NAME:
+    if view.analyzer == OFFLINE_ANALYZER:
         render_offline_banner(console)
     title = view.title or "Call"
     subtitle = " · ".join(
@@ -85,7 +84,7 @@ def render_call(console: Console, view: CallView) -> None:
     if view.draft:
         render_draft(console, view.draft)
         render_next_step(console, view)
-    if view.analyzer != ANALYZER_NAME:  # the offline analyzer's notes are in its banner
+    if view.analyzer != OFFLINE_ANALYZER:  # the offline analyzer's notes are in its banner
         for note in view.analysis_notes:
             console.print(Text(f"note: {note}", style="dim"))
     console.print(f"[dim]call {view.call_id} · {view.words} words · {usage_line(view)}[/dim]")

@@ -12,6 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+OFFLINE_ANALYZER = "offline-rules"
+"""The name the offline (rules) analyzer records on what it produced; pages label it loudly."""
+
 
 class Side(StrEnum):
     """Which side of the call a person is on."""

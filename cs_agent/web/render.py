@@ -13,9 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 import cs_agent
-from cs_agent.analyzers.rules import ANALYZER_NAME
 from cs_agent.config import Settings
-from cs_agent.core.domain import format_timestamp
+from cs_agent.core.domain import OFFLINE_ANALYZER, format_timestamp
 from cs_agent.web.auth import Person, csrf_token
 from cs_agent.web.present import CALL_STATUS_LABELS, DRAFT_STATUS_LABELS
 
@@ -35,7 +34,7 @@ def make_environment() -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["call_status_label"] = lambda s: CALL_STATUS_LABELS.get(s, s)
     env.globals["draft_status_label"] = lambda s: DRAFT_STATUS_LABELS.get(s, s or "—")
-    env.globals["offline_analyzer"] = ANALYZER_NAME
+    env.globals["offline_analyzer"] = OFFLINE_ANALYZER
     env.globals["version"] = cs_agent.__version__
     env.filters["stamp"] = format_timestamp
     env.filters["utc"] = _utc

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from cs_agent.core.domain import (
+    OFFLINE_ANALYZER,
     ActionItem,
     CallAnalysis,
     CallMetadata,
@@ -52,7 +53,7 @@ from prompts import load_prompt
 
 __all__ = ["ANALYZER_NAME", "EMAIL_TEMPLATE", "RulesAnalyzer", "resolve_due_date"]
 
-ANALYZER_NAME = "offline-rules"
+ANALYZER_NAME = OFFLINE_ANALYZER
 EMAIL_TEMPLATE: Final = "followup_email_offline"
 """The prompt (``prompts/<name>.md``) the follow-up email is rendered from."""
 
