@@ -1,10 +1,12 @@
 """The Slack listeners: Approve, Edit, Reject and Retry clicks, and the two modals.
 
-A slack-bolt ``AsyncApp`` on the runtime's Slack adapter. Requests reach it at
-``POST /slack/events`` (Bolt checks the signature and the 5-minute timestamp window before
-any listener runs) or over Socket Mode. Every listener acknowledges first (Slack allows
-3 seconds) and then decides through ``cs_agent.approvals``, the same functions the CLI uses:
-a decision is one conditional update, so a double click or a replayed request decides once.
+A slack-bolt ``AsyncApp`` for the runtime's approval channel when people answer it in place
+(the ``InteractiveApprovals`` port: Slack's adapter, which also opens the modals and answers
+privately). Requests reach it at ``POST /slack/events`` (Bolt checks the signature and the
+5-minute timestamp window before any listener runs) or over Socket Mode. Every listener
+acknowledges first (Slack allows 3 seconds) and then decides through
+``cs_agent.services.approvals``, the same functions the CLI uses: a decision is one
+conditional update, so a double click or a replayed request decides once.
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core.domain import DraftStatus, FollowUpDraft
 from cs_agent.core.errors import ExternalError
-from cs_agent.services import approvals
-from integrations.slack import SlackApprovalChannel
-from integrations.slack_blocks import (
+from cs_agent.core.ports import InteractiveApprovals
+from cs_agent.core.slack_ids import (
     APPROVE,
     EDIT,
     EDIT_VIEW,
@@ -37,11 +38,10 @@ from integrations.slack_blocks import (
     RETRY,
     ButtonValue,
     EditSubmission,
-    edit_modal,
-    mention,
     read_edit_submission,
-    reject_modal,
+    slack_actor,
 )
+from cs_agent.services import approvals
 from storage import repo
 from storage.db import session_scope
 
@@ -63,13 +63,13 @@ class Click:
     @property
     def actor(self) -> str:
         """How the audit log names the person."""
-        return f"slack:{self.user_id}"
+        return slack_actor(self.user_id)
 
 
 class Interactions:
     """What each click and modal submission does."""
 
-    def __init__(self, runtime: Runtime, channel: SlackApprovalChannel) -> None:
+    def __init__(self, runtime: Runtime, channel: InteractiveApprovals) -> None:
         self._runtime = runtime
         self._channel = channel
         self._approvals: OrderedDict[tuple[str, int], asyncio.Task[approvals.Decision | str]]
@@ -120,26 +120,22 @@ class Interactions:
         if not await self._allowed(click, "edit"):
             return
         draft = self._draft(click.value.draft_id)
-        problem = _cannot_change(draft, click.value.version, "edited")
+        problem = self._cannot_change(draft, click.value.version, "edited")
         if problem or draft is None:
             await self._tell(click.channel_id, click.user_id, problem or "No such draft.")
             return
-        await self._channel.open_modal(
-            click.trigger_id, edit_modal(draft, channel_id=click.channel_id)
-        )
+        await self._channel.open_edit_modal(click.trigger_id, draft, channel_id=click.channel_id)
 
     async def reject(self, click: Click) -> None:
         """Reject: open the modal that asks for an optional reason."""
         if not await self._allowed(click, "reject"):
             return
         draft = self._draft(click.value.draft_id)
-        problem = _cannot_change(draft, click.value.version, "rejected")
+        problem = self._cannot_change(draft, click.value.version, "rejected")
         if problem or draft is None:
             await self._tell(click.channel_id, click.user_id, problem or "No such draft.")
             return
-        await self._channel.open_modal(
-            click.trigger_id, reject_modal(draft, channel_id=click.channel_id)
-        )
+        await self._channel.open_reject_modal(click.trigger_id, draft, channel_id=click.channel_id)
 
     async def retry(self, click: Click) -> None:
         """Retry (in the thread of a failed send): send the same version again, once."""
@@ -181,7 +177,7 @@ class Interactions:
             decision = await approvals.edit(
                 self._runtime,
                 draft_id=edited.draft_id,
-                actor=f"slack:{user_id}",
+                actor=slack_actor(user_id),
                 expected_version=edited.version,
                 subject=edited.subject,
                 body=edited.body if edited.body is not None else draft.body,
@@ -204,7 +200,7 @@ class Interactions:
         draft_id = _view_draft(view)
         if draft_id is None or await self._is_approver(user_id):
             return {}
-        self._audit_refusal(draft_id, f"slack:{user_id}", "reject")
+        self._audit_refusal(draft_id, slack_actor(user_id), "reject")
         return {"reason": _NOT_AN_APPROVER}
 
     async def apply_reject(self, user_id: str, view: dict[str, Any]) -> None:
@@ -217,7 +213,7 @@ class Interactions:
         reason = (entry.get("value") or "").strip() or None
         try:
             await approvals.reject(
-                self._runtime, draft_id=draft_id, actor=f"slack:{user_id}", reason=reason
+                self._runtime, draft_id=draft_id, actor=slack_actor(user_id), reason=reason
             )
         except approvals.DecisionRefused as refused:
             await self._tell(channel_id, user_id, f"Not rejected: {refused}.")
@@ -226,10 +222,10 @@ class Interactions:
 
     async def _edit_errors(self, user_id: str, edited: EditSubmission) -> dict[str, str]:
         if not await self._is_approver(user_id):
-            self._audit_refusal(edited.draft_id, f"slack:{user_id}", "edit")
+            self._audit_refusal(edited.draft_id, slack_actor(user_id), "edit")
             return {"subject": _NOT_AN_APPROVER}
         draft = self._draft(edited.draft_id)
-        problem = _cannot_change(draft, edited.version, "edited")
+        problem = self._cannot_change(draft, edited.version, "edited")
         if problem or draft is None:
             return {"subject": problem or "This draft no longer exists."}
         problems = approvals.validate_email_fields(
@@ -280,6 +276,19 @@ class Interactions:
                 detail={"attempted": attempted, "reason": "not an approver"},
             )
 
+    def _cannot_change(self, draft: FollowUpDraft | None, version: int, verb: str) -> str | None:
+        if draft is None:
+            return "This draft no longer exists."
+        if draft.status not in EDITABLE:
+            who = f" by {self._channel.mention(draft.decided_by)}" if draft.decided_by else ""
+            return f"This draft was already {draft.status.value}{who}; it can no longer be {verb}."
+        if draft.version != version:
+            return (
+                f"The draft was edited since (now version {draft.version}); "
+                "the message shows the latest version."
+            )
+        return None
+
     def _draft(self, draft_id: str) -> FollowUpDraft | None:
         with session_scope(self._runtime.engine) as session:
             row = repo.get_draft(session, draft_id=draft_id)
@@ -297,20 +306,6 @@ class Interactions:
 
 _NOT_AN_APPROVER = "You are not an approver for follow-up emails."
 _REMEMBERED_DECISIONS = 1024
-
-
-def _cannot_change(draft: FollowUpDraft | None, version: int, verb: str) -> str | None:
-    if draft is None:
-        return "This draft no longer exists."
-    if draft.status not in EDITABLE:
-        who = f" by {mention(draft.decided_by)}" if draft.decided_by else ""
-        return f"This draft was already {draft.status.value}{who}; it can no longer be {verb}."
-    if draft.version != version:
-        return (
-            f"The draft was edited since (now version {draft.version}); "
-            "the message shows the latest version."
-        )
-    return None
 
 
 def _view_draft(view: dict[str, Any]) -> str | None:
@@ -339,7 +334,11 @@ def _click(body: dict[str, Any]) -> Click | None:
 
 
 def build_bolt_app(
-    runtime: Runtime, channel: SlackApprovalChannel, *, signing_secret: str | None
+    runtime: Runtime,
+    channel: InteractiveApprovals,
+    *,
+    bot_token: str,
+    signing_secret: str | None,
 ) -> AsyncApp:
     """The Bolt app with our listeners. Without a signing secret it only serves Socket Mode.
 
@@ -349,7 +348,7 @@ def build_bolt_app(
     than a Bolt "lazy" listener, which would deep-copy the whole request first.
     """
     app = AsyncApp(
-        client=channel.client,
+        client=AsyncWebClient(token=bot_token, base_url=runtime.settings.slack_api_url),
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
         process_before_response=True,
@@ -406,12 +405,15 @@ class SlackEndpoint:
     def __init__(
         self,
         runtime: Runtime,
-        channel: SlackApprovalChannel,
+        channel: InteractiveApprovals,
         *,
+        bot_token: str,
         signing_secret: str | None,
         app_token: str | None,
     ) -> None:
-        self.bolt = build_bolt_app(runtime, channel, signing_secret=signing_secret)
+        self.bolt = build_bolt_app(
+            runtime, channel, bot_token=bot_token, signing_secret=signing_secret
+        )
         self._app_token = app_token
         self._api_url = runtime.settings.slack_api_url
         self._socket: AsyncSocketModeHandler | None = None
@@ -449,14 +451,15 @@ class SlackEndpoint:
 def slack_endpoint(runtime: Runtime) -> SlackEndpoint | None:
     """The endpoint for the runtime's Slack adapter; None when approvals are not on Slack."""
     channel = runtime.adapters.approvals
-    if not isinstance(channel, SlackApprovalChannel):
-        return None
     settings = runtime.settings
+    if not isinstance(channel, InteractiveApprovals) or settings.slack_bot_token is None:
+        return None
     secret = settings.slack_signing_secret
     app_token = settings.slack_app_token if settings.slack_socket_mode else None
     return SlackEndpoint(
         runtime,
         channel,
+        bot_token=settings.slack_bot_token.get_secret_value(),
         signing_secret=secret.get_secret_value() if secret else None,
         app_token=app_token.get_secret_value() if app_token else None,
     )

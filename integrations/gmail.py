@@ -45,6 +45,7 @@ from cs_agent.core.errors import (
     parse_retry_after,
 )
 from cs_agent.core.ports import CheckResult
+from integrations.blocking_mailer import BlockingMailer
 from integrations.email_message import build_mime
 from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
 from integrations.google_http import HttpxHttp
@@ -88,8 +89,10 @@ class ThreadAnchor:
     subject: str | None
 
 
-class GmailMailer:
-    """Sends through the Gmail API as ``identity.sender``."""
+class GmailMailer(BlockingMailer):
+    """Sends through the Gmail API as ``identity.sender``, in the customer's thread when one is
+    known. Sending is not idempotent by itself: ``find_sent`` searches the mailbox for the
+    Message-ID (``rfc822msgid:``); ``check`` reads the sender's profile, scopes and look-up."""
 
     name = "gmail"
 
@@ -97,19 +100,6 @@ class GmailMailer:
         self._service = service
         self._identity = identity
         self.sender = identity.sender
-
-    # --- the Mailer port --------------------------------------------------------------------
-    async def send(self, email: OutgoingEmail) -> SentEmail:
-        """Send ``email`` (in its thread when one is known). Not idempotent by itself."""
-        return await asyncio.to_thread(self._send, email)
-
-    async def find_sent(self, message_id: str) -> SentEmail | None:
-        """The sent message whose Message-ID header is ``message_id``, if the mailbox has one."""
-        return await asyncio.to_thread(self._find_sent, message_id)
-
-    async def check(self) -> list[CheckResult]:
-        """``cs-agent doctor``: the profile of the sender, the scopes, the duplicate look-up."""
-        return await asyncio.to_thread(self._check)
 
     async def account_address(self) -> str:
         """The address of the Google account the credentials act for (``users.getProfile``)."""

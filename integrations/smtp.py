@@ -17,7 +17,6 @@ mailbox before editing and approving it again. At most once, never silently twic
 
 from __future__ import annotations
 
-import asyncio
 import re
 import smtplib
 import ssl
@@ -38,6 +37,7 @@ from cs_agent.core.errors import (
     Unavailable,
 )
 from cs_agent.core.ports import CheckResult
+from integrations.blocking_mailer import BlockingMailer
 from integrations.email_message import build_mime, envelope_recipients
 from storage import repo
 from storage.db import session_scope
@@ -100,8 +100,11 @@ class SmtpServer:
         return f"{user}{self.host}:{self.port} ({how})"
 
 
-class SmtpMailer:
-    """Submits follow-ups to an SMTP server, keeping a journal so a retry never resends."""
+class SmtpMailer(BlockingMailer):
+    """Submits follow-ups to an SMTP server, keeping a journal so a retry never resends: an
+    earlier attempt with an unknown outcome blocks a resend, ``find_sent`` reads the journal's
+    record of a Message-ID the server confirmed, and ``check`` connects, says EHLO, starts TLS
+    and logs in."""
 
     name = "smtp"
 
@@ -119,19 +122,6 @@ class SmtpMailer:
         self._tls = tls_context
         self._timeout = timeout
         self.sender = parseaddr(sender)[1] or sender
-
-    # --- the Mailer port --------------------------------------------------------------------
-    async def send(self, email: OutgoingEmail) -> SentEmail:
-        """Submit ``email``; an earlier attempt with an unknown outcome blocks a resend."""
-        return await asyncio.to_thread(self._send, email)
-
-    async def find_sent(self, message_id: str) -> SentEmail | None:
-        """The journal's record of ``message_id``, if the server confirmed it."""
-        return await asyncio.to_thread(self._find_sent, message_id)
-
-    async def check(self) -> list[CheckResult]:
-        """``cs-agent doctor``: connect, EHLO, TLS, login."""
-        return await asyncio.to_thread(self._check)
 
     # --- sending ----------------------------------------------------------------------------
     def _find_sent(self, message_id: str) -> SentEmail | None:

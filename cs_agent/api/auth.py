@@ -165,5 +165,5 @@ def open_bind_problem(settings: Settings, host: str) -> str | None:
     return (
         f"refusing to listen on {host} with no CS_AGENT_WEBHOOK_SECRET and no CS_AGENT_API_TOKEN: "
         "anyone who can reach the port could submit transcripts and read calls. Set one of "
-        "them (see README, Sending transcripts), or listen on 127.0.0.1"
+        "them (see docs/api.md), or listen on 127.0.0.1"
     )

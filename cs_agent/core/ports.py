@@ -1,4 +1,9 @@
-"""The four ports the workflows talk through. Each has a local adapter and a real one.
+"""The ports the services talk through, each stating its idempotency contract.
+
+The four of the main flow (``Analyzer``, ``TaskTracker``, ``ApprovalChannel``, ``Mailer``) each
+have a local adapter and a real one; ``TranscriptDownloader`` fetches a source's file;
+``SelfChecking`` and ``CheckResult`` are what ``cs-agent doctor`` asks of an adapter;
+``InteractiveApprovals`` is what the Slack listener asks of its channel.
 
 Every method is async: the real adapters speak HTTP, and the workflows run on one event loop.
 """
@@ -107,6 +112,43 @@ class ApprovalChannel(Protocol):
         Called once per draft (the reminder workflow guarantees it). A channel with nowhere
         to say it does nothing: the audit log records the reminder either way.
         """
+        ...
+
+
+@runtime_checkable
+class InteractiveApprovals(ApprovalChannel, Protocol):
+    """An approval channel people answer in place (Slack: buttons and modals on its messages).
+
+    What the listeners for those answers need from it: who may decide, a word to one person,
+    the Edit and Reject modals, and how its messages name a person.
+    """
+
+    async def is_approver(self, user_id: str) -> bool:
+        """Whether the channel's user ``user_id`` may decide on drafts."""
+        ...
+
+    def approvers_hint(self) -> str:
+        """Who may decide, for the answer someone who may not gets."""
+        ...
+
+    async def tell(self, channel_id: str, user_id: str, text: str) -> None:
+        """A message in ``channel_id`` that only ``user_id`` sees."""
+        ...
+
+    async def open_edit_modal(
+        self, trigger_id: str, draft: FollowUpDraft, *, channel_id: str
+    ) -> None:
+        """Open the Edit modal on ``draft`` for the person whose click ``trigger_id`` names."""
+        ...
+
+    async def open_reject_modal(
+        self, trigger_id: str, draft: FollowUpDraft, *, channel_id: str
+    ) -> None:
+        """Open the Reject modal (an optional reason) for the person who clicked."""
+        ...
+
+    def mention(self, actor: str | None) -> str:
+        """How the channel's messages name ``actor`` (an audit-log actor such as ``slack:U1``)."""
         ...
 
 

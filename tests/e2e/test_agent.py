@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cs_agent.analyzers.claude.tools import normalise
+from cs_agent.analyzers.claude.quotes import normalise
 from cs_agent.analyzers.claude.windows import split_windows
 from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime

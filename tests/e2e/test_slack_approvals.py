@@ -28,9 +28,9 @@ from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core import ids
 from cs_agent.core.domain import DraftStatus, OutgoingEmail, SentEmail
 from cs_agent.core.errors import RejectedInput
+from cs_agent.core.slack_ids import APPROVE, EDIT, REJECT, RETRY, ButtonValue
 from cs_agent.services import queues
 from integrations.local import OutboxMailer
-from integrations.slack_blocks import APPROVE, EDIT, REJECT, RETRY, ButtonValue
 from storage.db import make_engine
 
 from ..conftest import EXAMPLES, REPO_ROOT

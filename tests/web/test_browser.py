@@ -2,7 +2,7 @@
 
 Each test starts the real server (uvicorn, on a free loopback port, with its own data
 directory) and signs in the way a person would. The approver's test also saves the
-screenshots the README shows (``docs/screenshots/``).
+screenshots the docs show (``docs/screenshots/``).
 
 Chromium is the system package (``apt-get install chromium``), never a downloaded build.
 Without it these tests are skipped locally; in CI (``CI`` set) its absence is a failure.

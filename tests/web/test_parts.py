@@ -17,9 +17,9 @@ from cs_agent.cli.main import app as cli_app
 from cs_agent.cli.render import render_next_step
 from cs_agent.config import Settings
 from cs_agent.core.domain import ApprovalRequest, CallSummary, DraftStatus, FollowUpDraft
+from cs_agent.core.ids import inbox_call_url
 from cs_agent.core.passwords import hash_password, is_password_hash, verify_password
 from cs_agent.services.views import CallView, DraftView
-from cs_agent.web import inbox_call_url
 from cs_agent.web.auth import SignInLimiter, is_local_request, session_secret
 from cs_agent.web.deps import safe_next
 from cs_agent.web.forms import UploadForm, parse_attendees, split_addresses

@@ -15,24 +15,19 @@ from typing import Any
 
 import pytest
 
-from cs_agent.analyzers.claude.agent import (
-    ClaudeAnalyzer,
-    model_credentials,
-    only_tools,
-    render_call_prompt,
-)
-from cs_agent.analyzers.claude.tools import (
-    AnalysisState,
-    QuoteIndex,
+from cs_agent.analyzers.claude.agent import ClaudeAnalyzer
+from cs_agent.analyzers.claude.call_prompt import render_call_prompt
+from cs_agent.analyzers.claude.checks import (
     ToolRejection,
-    build_tools,
     check_recipients,
-    clean_quote,
-    full_tool_name,
     parse_due_date,
-    parse_stamp,
     resolve_owner,
 )
+from cs_agent.analyzers.claude.credentials import model_credentials
+from cs_agent.analyzers.claude.options import only_tools
+from cs_agent.analyzers.claude.quotes import QuoteIndex, clean_quote, parse_stamp
+from cs_agent.analyzers.claude.state import AnalysisState
+from cs_agent.analyzers.claude.tools import build_tools, full_tool_name
 from cs_agent.analyzers.claude.windows import line_spans, split_windows
 from cs_agent.bootstrap.adapters import choose_analyzer
 from cs_agent.config import Settings

@@ -13,6 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from cs_agent.bootstrap.adapters import choose_approvals
 from cs_agent.config import Settings
 from cs_agent.core.domain import DraftStatus
+from cs_agent.core.slack_ids import read_edit_submission
 from integrations.slack_blocks import (
     INPUT_TEXT,
     MAX_BLOCKS,
@@ -21,7 +22,6 @@ from integrations.slack_blocks import (
     cut,
     cut_escaped,
     edit_modal,
-    read_edit_submission,
 )
 from storage.db import make_engine
 

@@ -1,8 +1,7 @@
-"""The inbox's pages: the calls table, one call, its draft decisions, and the upload form.
+"""The inbox's pages: the calls table, the costs, and one call with its draft.
 
-Decisions go through ``cs_agent.approvals`` like every other channel's: conditional updates
-that carry the draft version the person was looking at, so a stale page or a double click
-cannot approve text nobody read or send an email twice.
+A call's page shows the summary, the action items with their quotes marked in the
+transcript, the draft with the decisions the person may take, and the audit log.
 """
 
 from __future__ import annotations
@@ -11,19 +10,18 @@ import math
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core import errors
 from cs_agent.core.domain import DraftStatus
 from cs_agent.core.durations import parse_duration
-from cs_agent.services import approvals, process_call
+from cs_agent.services import process_call
 from cs_agent.services.costs import cost_overview
-from cs_agent.services.intake import IdempotencyConflict, submit_call
 from cs_agent.services.views import CallView, load_call_view
 from cs_agent.web.auth import Person
-from cs_agent.web.deps import ApproverDep, FormDep, PersonDep, RuntimeDep, SettingsDep
-from cs_agent.web.forms import EditForm, UploadForm, read_edit, read_upload, read_version
+from cs_agent.web.deps import PersonDep, RuntimeDep
+from cs_agent.web.forms import EditForm
 from cs_agent.web.present import (
     CALL_STATUS_LABELS,
     PROCESSING_STATUSES,
@@ -35,15 +33,14 @@ from cs_agent.web.present import (
     render_markdown,
     transcript_lines,
 )
-from cs_agent.web.render import flash, path_for, render
+from cs_agent.web.render import render
 from storage import repo
 from storage.db import session_scope
-from storage.models import CallRow, DraftRow, utcnow
+from storage.models import CallRow, utcnow
 
 router = APIRouter()
 
 PAGE_SIZE = 25
-MAX_REASON_CHARS = 1000
 
 
 # --- the calls table ----------------------------------------------------------------------------
@@ -126,7 +123,7 @@ async def call_page(
     request: Request, call_id: str, person: PersonDep, runtime: RuntimeDep
 ) -> Response:
     """A call: summary, action items with quotes into the transcript, the draft, the audit log."""
-    return _render_call(request, runtime, call_id, person)
+    return render_call(request, runtime, call_id, person)
 
 
 @router.get("/calls/{call_id}/progress", name="call_progress")
@@ -159,7 +156,7 @@ def _readable_transcript(call: CallRow) -> dict[str, Any] | None:
         return None
 
 
-def _render_call(
+def render_call(
     request: Request,
     runtime: Runtime,
     call_id: str,
@@ -168,6 +165,7 @@ def _render_call(
     edit: EditForm | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The page of ``call_id``; ``edit`` reopens the edit form as submitted, with its errors."""
     view = load_call_view(runtime, call_id)
     if view is None:
         raise HTTPException(404, f"There is no call {call_id}.")
@@ -217,142 +215,3 @@ def _edit_form(view: CallView) -> EditForm | None:
         cc=", ".join(draft.cc),
         version=draft.version,
     )
-
-
-# --- decisions on a draft -----------------------------------------------------------------------
-
-
-def _draft(runtime: Runtime, draft_id: str) -> DraftRow:
-    with session_scope(runtime.engine) as session:
-        draft = repo.get_draft(session, draft_id=draft_id)
-    if draft is None:
-        raise HTTPException(404, f"There is no draft {draft_id}.")
-    return draft
-
-
-def _back_to_draft(request: Request, call_id: str) -> RedirectResponse:
-    path = path_for(request, "call", call_id=call_id)
-    return RedirectResponse(f"{path}#draft", status_code=303)
-
-
-@router.post("/drafts/{draft_id}/approve", name="approve")
-async def approve(
-    request: Request, draft_id: str, person: ApproverDep, form: FormDep, runtime: RuntimeDep
-) -> Response:
-    """Approve the version the person saw; the email is sent once, however often this is posted."""
-    draft = _draft(runtime, draft_id)
-    call_id = draft.call_id
-    version = read_version(form)
-    if version is None:
-        flash(request, "error", "The form is missing the draft version; reload the page.")
-        return _back_to_draft(request, call_id)
-    if draft.status == DraftStatus.PENDING and not draft.to:
-        flash(request, "error", "Not approved: the email has no recipient yet. Edit it first.")
-        return _back_to_draft(request, call_id)
-    try:
-        decision = await approvals.approve(
-            runtime, draft_id=draft_id, actor=person.actor, version=version
-        )
-    except approvals.DecisionRefused as refused:
-        flash(request, "error", f"Not approved: {refused}.")
-    else:
-        if decision.changed:
-            flash(request, "ok", f"Approved version {version}. Sending the email…")
-        else:
-            decided = decision.draft.decided_by or "someone"
-            flash(request, "info", f"Already approved by {decided}; it is sent once.")
-    return _back_to_draft(request, call_id)
-
-
-@router.post("/drafts/{draft_id}/edit", name="edit")
-async def edit(
-    request: Request, draft_id: str, person: ApproverDep, form: FormDep, runtime: RuntimeDep
-) -> Response:
-    """Save an edit as the next version, which waits for approval again."""
-    call_id = _draft(runtime, draft_id).call_id
-    edited = read_edit(form)
-    if edited.errors:
-        return _render_call(request, runtime, call_id, person, edit=edited, status_code=422)
-    assert edited.version is not None
-    try:
-        decision = await approvals.edit(
-            runtime,
-            draft_id=draft_id,
-            actor=person.actor,
-            expected_version=edited.version,
-            subject=edited.subject,
-            body=edited.body,
-            to=edited.to_list,
-            cc=edited.cc_list,
-        )
-    except approvals.DecisionRefused as refused:
-        edited.errors["form"] = f"Not saved: {refused}."
-        return _render_call(request, runtime, call_id, person, edit=edited, status_code=409)
-    flash(
-        request,
-        "ok",
-        f"Saved as version {decision.draft.version}. Review it, then approve to send.",
-    )
-    return _back_to_draft(request, call_id)
-
-
-@router.post("/drafts/{draft_id}/reject", name="reject")
-async def reject(
-    request: Request, draft_id: str, person: ApproverDep, form: FormDep, runtime: RuntimeDep
-) -> Response:
-    """Reject the draft: nothing will be sent."""
-    call_id = _draft(runtime, draft_id).call_id
-    reason = str(form.get("reason") or "").strip()[:MAX_REASON_CHARS] or None
-    try:
-        decision = await approvals.reject(
-            runtime, draft_id=draft_id, actor=person.actor, reason=reason
-        )
-    except approvals.DecisionRefused as refused:
-        flash(request, "error", f"Not rejected: {refused}.")
-    else:
-        if decision.changed:
-            flash(request, "ok", "Rejected. Nothing will be sent.")
-        else:
-            flash(request, "info", "It was already rejected.")
-    return _back_to_draft(request, call_id)
-
-
-# --- upload -------------------------------------------------------------------------------------
-
-
-@router.get("/upload", name="upload")
-async def upload_page(request: Request, person: ApproverDep) -> Response:
-    """The form to upload a transcript with what is known about the call."""
-    return render(request, "upload.html", person=person, form=UploadForm())
-
-
-@router.post("/upload", name="upload_submit")
-async def upload(
-    request: Request,
-    person: ApproverDep,
-    form: FormDep,
-    runtime: RuntimeDep,
-    settings: SettingsDep,
-) -> Response:
-    """Accept a call; its page shows the analysis as it progresses."""
-    our_domain = settings.sender_email.rpartition("@")[2].lower()
-    upload = await read_upload(form, max_bytes=settings.max_transcript_bytes, our_domain=our_domain)
-    if upload.errors or upload.parsed is None or upload.metadata is None:
-        return render(request, "upload.html", person=person, form=upload, status_code=422)
-    try:
-        submission = await submit_call(
-            runtime, transcript=upload.parsed, metadata=upload.metadata, source="web"
-        )
-    except IdempotencyConflict as conflict:  # only with a source id, which the form has not
-        upload.errors["transcript"] = f"this conflicts with call {conflict.call_id}"
-        return render(request, "upload.html", person=person, form=upload, status_code=409)
-    if submission.created:
-        with session_scope(runtime.engine) as session:
-            repo.add_audit(
-                session, actor=person.actor, action="uploaded", call_id=submission.call_id
-            )
-        flash(request, "ok", "Uploaded. The analysis is under way.")
-    else:
-        flash(request, "info", "This call was uploaded before; here it is.")
-    path = path_for(request, "call", call_id=submission.call_id)
-    return RedirectResponse(path, status_code=303)
