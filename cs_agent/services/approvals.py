@@ -67,31 +67,25 @@ async def approve(
             raise DecisionRefused(
                 f"draft {row.id} has no recipient yet; edit it to add one, then approve"
             )
-        changed = repo.transition_draft(
+        transition = repo.transition_draft_audited(
             session,
             draft_id=draft_id,
             version=row.version,
             from_statuses=[DraftStatus.PENDING],
             to_status=DraftStatus.APPROVED,
+            actor=actor,
+            action="approved",
+            detail={"version": row.version},
             decided_by=actor,
             decided_at=utcnow(),
         )
-        session.refresh(row)
+        changed, row = transition.changed, _reread(transition)
         if not changed and row.status not in (
             DraftStatus.APPROVED,
             DraftStatus.SENDING,
             DraftStatus.SENT,
         ):
             raise DecisionRefused(_not_pending(row))
-        if changed:
-            repo.add_audit(
-                session,
-                actor=actor,
-                action="approved",
-                call_id=row.call_id,
-                draft_id=draft_id,
-                detail={"version": row.version},
-            )
         draft = repo.draft_from_row(row)
     # Enqueued after the commit, and enqueued again on a repeat click: if a crash came between
     # the two, the next click (or `cs-agent drafts approve`) still starts the one send.
@@ -109,28 +103,23 @@ async def reject(
     """Reject a pending (or failed) draft: nothing will be sent."""
     with session_scope(ctx.engine) as session:
         row = _get(session, draft_id)
-        changed = repo.transition_draft(
+        transition = repo.transition_draft_audited(
             session,
             draft_id=draft_id,
             from_statuses=[DraftStatus.PENDING, DraftStatus.FAILED],
             to_status=DraftStatus.REJECTED,
+            actor=actor,
+            action="rejected",
+            detail=lambda rejected: {"version": rejected.version, "reason": reason},
             decided_by=actor,
             decided_at=utcnow(),
             reject_reason=reason,
         )
-        session.refresh(row)
+        changed, row = transition.changed, _reread(transition)
         if not changed and row.status != DraftStatus.REJECTED:
             raise DecisionRefused(_not_pending(row))
         if changed:
             repo.set_call_status(session, call_id=row.call_id, status="completed")
-            repo.add_audit(
-                session,
-                actor=actor,
-                action="rejected",
-                call_id=row.call_id,
-                draft_id=draft_id,
-                detail={"version": row.version, "reason": reason},
-            )
         draft = repo.draft_from_row(row)
     if changed:
         await approval_requests.announce(
@@ -157,35 +146,28 @@ async def edit(
     with session_scope(ctx.engine) as session:
         row = _get(session, draft_id)
         before = {"subject": row.subject, "body": row.body, "to": row.to, "cc": row.cc}
-        changed = repo.revise_draft(
+        transition = repo.transition_draft_audited(
             session,
             draft_id=draft_id,
-            expected_version=expected_version,
-            subject=subject,
-            body=body,
-            to=to,
-            cc=cc,
+            actor=actor,
+            action="edited",
+            detail={
+                "from_version": expected_version,
+                "to_version": expected_version + 1,
+                "before": before,
+                "after": {"subject": subject, "body": body, "to": to, "cc": cc},
+            },
+            **repo.revision(
+                expected_version=expected_version, subject=subject, body=body, to=to, cc=cc
+            ),
         )
-        session.refresh(row)
-        if not changed:
+        row = _reread(transition)
+        if not transition.changed:
             if row.version != expected_version:
                 raise DecisionRefused(
                     f"someone else edited the draft (now version {row.version}); reload it"
                 )
             raise DecisionRefused(_not_pending(row))
-        repo.add_audit(
-            session,
-            actor=actor,
-            action="edited",
-            call_id=row.call_id,
-            draft_id=draft_id,
-            detail={
-                "from_version": expected_version,
-                "to_version": row.version,
-                "before": before,
-                "after": {"subject": subject, "body": body, "to": to, "cc": cc},
-            },
-        )
         draft = repo.draft_from_row(row)
     request = approval_requests.load_approval_request(ctx, draft_id)
     ref = await ctx.adapters.approvals.request_approval(request)
@@ -206,30 +188,24 @@ async def retry(ctx: ServiceContext, *, draft_id: str, actor: str, version: int)
             raise DecisionRefused(
                 f"the draft was edited (now version {row.version}); review it again"
             )
-        changed = repo.transition_draft(
+        transition = repo.transition_draft_audited(
             session,
             draft_id=draft_id,
             version=version,
             from_statuses=[DraftStatus.FAILED],
             to_status=DraftStatus.APPROVED,
+            actor=actor,
+            action="retried",
+            detail={"version": version},
             decided_by=actor,
             decided_at=utcnow(),
             failure_reason=None,
         )
-        session.refresh(row)
+        changed, row = transition.changed, _reread(transition)
         if not changed and row.status not in (DraftStatus.APPROVED, DraftStatus.SENDING):
             if row.status == DraftStatus.PENDING:
                 raise DecisionRefused(f"draft {row.id} is pending: approve it instead")
             raise DecisionRefused(_not_pending(row))
-        if changed:
-            repo.add_audit(
-                session,
-                actor=actor,
-                action="retried",
-                call_id=row.call_id,
-                draft_id=draft_id,
-                detail={"version": version},
-            )
         attempt = sum(
             1
             for event in repo.list_audit(session, call_id=row.call_id)
@@ -276,6 +252,12 @@ def _get(session: Session, draft_id: str) -> DraftRow:
     if row is None:
         raise DecisionRefused(f"no draft with id {draft_id!r}")
     return row
+
+
+def _reread(transition: repo.DraftTransition) -> DraftRow:
+    if transition.draft is None:  # drafts are never deleted; this is for the type checker
+        raise DecisionRefused("the draft no longer exists")
+    return transition.draft
 
 
 def _not_pending(row: DraftRow) -> str:

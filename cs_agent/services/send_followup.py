@@ -12,7 +12,14 @@ import logging
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
 
-from cs_agent.core.domain import CallMetadata, CallStatus, DraftStatus, OutgoingEmail, SentEmail
+from cs_agent.core.domain import (
+    CallMetadata,
+    CallStatus,
+    DraftStatus,
+    FollowUpDraft,
+    OutgoingEmail,
+    SentEmail,
+)
 from cs_agent.core.errors import describe_failure
 from cs_agent.core.ids import call_id_of_draft, message_id_for, send_followup_workflow_id
 from cs_agent.core.ports import ApprovalOutcome
@@ -25,7 +32,7 @@ from cs_agent.services.observe import observed
 from cs_agent.services.queues import SENDS_QUEUE
 from storage import repo
 from storage.db import session_scope
-from storage.models import DraftRow, utcnow
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -106,21 +113,23 @@ async def claim_draft(ctx: ServiceContext, draft_id: str, version: int) -> Outgo
             return None
         call = repo.get_call(session, call_id=row.call_id)
         metadata = CallMetadata.model_validate(call.call_metadata if call else {})
-        return outgoing_email(ctx, row, metadata)
+        return outgoing_email(ctx, repo.draft_from_row(row), metadata)
 
 
-def outgoing_email(ctx: ServiceContext, row: DraftRow, metadata: CallMetadata) -> OutgoingEmail:
+def outgoing_email(
+    ctx: ServiceContext, draft: FollowUpDraft, metadata: CallMetadata
+) -> OutgoingEmail:
     """The email a draft version becomes, with its deterministic Message-ID."""
     settings = ctx.settings
     sender = settings.from_address
     return OutgoingEmail(
-        message_id=message_id_for(draft_id=row.id, version=row.version, sender=sender),
+        message_id=message_id_for(draft_id=draft.id, version=draft.version, sender=sender),
         sender=sender,
         sender_name=settings.sender_name,
-        to=list(row.to),
-        cc=list(row.cc),
-        subject=row.subject,
-        body=row.body,
+        to=list(draft.to),
+        cc=list(draft.cc),
+        subject=draft.subject,
+        body=draft.body,
         thread_id=metadata.gmail_thread_id,
         thread_subject=metadata.gmail_thread_subject,
     )
@@ -160,26 +169,14 @@ async def mark_sent(
 ) -> None:
     """sending → sent; record the ids; tell the approval channel."""
     with session_scope(ctx.engine) as session:
-        repo.transition_draft(
+        row = repo.transition_draft_audited(
             session,
             draft_id=draft_id,
             version=version,
             from_statuses=[DraftStatus.SENDING],
             to_status=DraftStatus.SENT,
-            sent_at=utcnow(),
-            message_id=sent.message_id,
-            provider_message_id=sent.provider_message_id,
-        )
-        row = repo.get_draft(session, draft_id=draft_id)
-        if row is None:
-            return
-        repo.set_call_status(session, call_id=row.call_id, status=CallStatus.COMPLETED)
-        repo.add_audit(
-            session,
             actor=ctx.adapters.mailer.name,
             action="email_sent",
-            call_id=row.call_id,
-            draft_id=draft_id,
             detail={
                 "version": version,
                 "message_id": sent.message_id,
@@ -187,7 +184,14 @@ async def mark_sent(
                 "location": sent.location,
                 **({"note": detail} if detail else {}),
             },
-        )
+            audit_unchanged=True,
+            sent_at=utcnow(),
+            message_id=sent.message_id,
+            provider_message_id=sent.provider_message_id,
+        ).draft
+        if row is None:
+            return
+        repo.set_call_status(session, call_id=row.call_id, status=CallStatus.COMPLETED)
         draft = repo.draft_from_row(row)
     log.info("sent %s v%d as %s to %s", draft_id, version, sent.message_id, ", ".join(draft.to))
     await announce(
@@ -200,25 +204,20 @@ async def mark_sent(
 async def mark_send_failed(ctx: ServiceContext, draft_id: str, version: int, reason: str) -> None:
     """sending → failed with the reason; the draft stays editable and can be approved again."""
     with session_scope(ctx.engine) as session:
-        repo.transition_draft(
+        row = repo.transition_draft_audited(
             session,
             draft_id=draft_id,
             version=version,
             from_statuses=[DraftStatus.SENDING],
             to_status=DraftStatus.FAILED,
-            failure_reason=reason,
-        )
-        row = repo.get_draft(session, draft_id=draft_id)
-        if row is None:
-            return
-        repo.add_audit(
-            session,
             actor=ctx.adapters.mailer.name,
             action="send_failed",
-            call_id=row.call_id,
-            draft_id=draft_id,
             detail={"version": version, "reason": reason},
-        )
+            audit_unchanged=True,
+            failure_reason=reason,
+        ).draft
+        if row is None:
+            return
         draft = repo.draft_from_row(row)
     log.warning("sending %s v%d failed: %s", draft_id, version, reason)
     await announce(ctx, draft, ApprovalOutcome(status="failed", detail=reason))

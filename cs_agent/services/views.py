@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from cs_agent.core.domain import CallMetadata, CallSummary, IssueRef, Usage
+from cs_agent.core.domain import CallMetadata, CallSummary, FollowUpDraft, IssueRef, Usage
 from cs_agent.services.context import ServiceContext
 from storage import repo
 from storage.db import session_scope
@@ -50,6 +50,11 @@ class DraftView(BaseModel):
     failure_reason: str | None = None
     reject_reason: str | None = None
 
+    @classmethod
+    def from_draft(cls, draft: FollowUpDraft) -> DraftView:
+        """The view of a stored draft: the fields of it that the API shows, taken by name."""
+        return cls.model_validate(draft, from_attributes=True)
+
 
 class CallView(BaseModel):
     """Everything known about one call."""
@@ -79,7 +84,8 @@ def load_call_view(ctx: ServiceContext, call_id: str) -> CallView | None:
         if call is None:
             return None
         items = repo.list_items(session, call_id=call_id)
-        draft = repo.get_draft_for_call(session, call_id=call_id)
+        draft_row = repo.get_draft_for_call(session, call_id=call_id)
+        draft = repo.draft_from_row(draft_row) if draft_row else None
         metadata = CallMetadata.model_validate(call.call_metadata)
         return CallView(
             call_id=call.id,
@@ -109,23 +115,7 @@ def load_call_view(ctx: ServiceContext, call_id: str) -> CallView | None:
                 )
                 for item in items
             ],
-            draft=DraftView(
-                id=draft.id,
-                version=draft.version,
-                status=draft.status,
-                subject=draft.subject,
-                to=list(draft.to),
-                cc=list(draft.cc),
-                body=draft.body,
-                decided_by=draft.decided_by,
-                decided_at=draft.decided_at,
-                sent_at=draft.sent_at,
-                message_id=draft.message_id,
-                failure_reason=draft.failure_reason,
-                reject_reason=draft.reject_reason,
-            )
-            if draft
-            else None,
+            draft=DraftView.from_draft(draft) if draft else None,
             approval=dict(draft.approval_ref) if draft else {},
             usage=Usage.model_validate(call.usage) if call.usage else None,
             cost_usd=call.cost_usd,
