@@ -16,6 +16,7 @@ from cs_agent.core.ports import AdapterChoice
 from cs_agent.services.views import CallView, DraftView
 
 if TYPE_CHECKING:
+    # Annotations only, for start-up time: the doctor module loads every adapter (~1.5 s).
     from cs_agent.bootstrap.doctor import PortReport
     from cs_agent.services.costs import CostReport
     from cs_agent.services.retention import PurgeReport
