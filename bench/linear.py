@@ -23,14 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cs_agent.core.domain import ActionItem, Owner, Priority
 from cs_agent.core.ports import CallContext
-from integrations.linear import LinearTaskTracker
-from integrations.linear_client import LinearClient, authorization
-from integrations.linear_schema import (
+from integrations.linear.client import LinearClient, authorization
+from integrations.linear.schema import (
     SCHEMA_FILE,
     linear_operations,
     linear_schema,
     schema_errors,
 )
+from integrations.linear.tracker import LinearTaskTracker
 from tests.emulators.linear import API_KEY, LinearEmulator, seed
 
 ISSUES = 60

@@ -1,8 +1,8 @@
-"""Score the offline analyzer (cs_agent/rules.py) on the example calls in ``examples/``.
+"""Score the offline analyzer (``cs_agent/analyzers/rules``) on the example calls in ``examples/``.
 
 For every example it prints expected, found and matched items, recall, precision, and owner and
 due-date accuracy on matched items, then the totals; ``-v`` also lists the misses, the extra
-items and the wrong owners or dates. The matching rule lives in ``tests/unit/rules_matching.py``
+items and the wrong owners or dates. The matching rule lives in ``tests/unit/analyzers/rules_matching.py``
 and is the one the unit test asserts on. Run: ``.venv/bin/python bench/rules_eval.py [-v]``.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.unit.rules_matching import Score, evaluate, example_names
+from tests.unit.analyzers.rules_matching import Score, evaluate, example_names
 
 COLUMNS = ("example", "expected", "found", "matched", "recall", "precision", "owner", "due")
 

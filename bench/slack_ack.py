@@ -39,7 +39,7 @@ from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side  # noqa:
 from cs_agent.core.transcripts import parse_transcript  # noqa: E402
 from cs_agent.services import queues  # noqa: E402
 from cs_agent.services.intake import submit_call  # noqa: E402
-from integrations.slack_blocks import APPROVE  # noqa: E402
+from integrations.slack.blocks import APPROVE  # noqa: E402
 from tests.emulators.slack import SlackEmulator, signed_request  # noqa: E402
 
 TARGET_P99_MS = 100.0

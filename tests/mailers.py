@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from cs_agent.config import Settings
 from cs_agent.core.domain import OutgoingEmail
 from cs_agent.core.ids import message_id_for
-from integrations.gmail import GmailMailer, build_gmail_service
-from integrations.gmail_auth import load_credentials
+from integrations.gmail.auth import load_credentials
+from integrations.gmail.mailer import GmailMailer, build_gmail_service
 from integrations.smtp import SmtpMailer, SmtpServer, tls_context
 
 from .emulators.gmail import GmailEmulator

@@ -20,7 +20,7 @@ from cs_agent.core.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer
 from cs_agent.services.approval_requests import approval_request_from
 from cs_agent.services.context import Adapters
 from integrations.local import LocalApprovalChannel, LocalTaskTracker, OutboxMailer
-from integrations.slack import SlackApprovalChannel, SlackConfig
+from integrations.slack.channel import SlackApprovalChannel, SlackConfig
 from integrations.zoom import ZoomDownloader
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,8 @@ def choose_tracker(settings: Settings, engine: Engine) -> tuple[TaskTracker, Ada
     api_key = settings.linear_api_key.get_secret_value() if settings.linear_api_key else None
     if oauth_token or api_key:
         # Imported here: gql and aiohttp load only when Linear is configured.
-        from integrations.linear import LinearTaskTracker
-        from integrations.linear_client import LinearClient, authorization
+        from integrations.linear.client import LinearClient, authorization
+        from integrations.linear.tracker import LinearTaskTracker
 
         client = LinearClient(
             url=settings.linear_api_url,
@@ -159,8 +159,8 @@ def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterCh
     """
     # The Google client and smtplib are imported only when configured: they cost start-up time.
     if settings.gmail_credentials is not None:
-        from integrations.gmail import GmailMailer, build_gmail_service
-        from integrations.gmail_auth import load_credentials
+        from integrations.gmail.auth import load_credentials
+        from integrations.gmail.mailer import GmailMailer, build_gmail_service
 
         sender = settings.gmail_sender
         if not sender:

@@ -11,8 +11,8 @@ from typing import Any
 
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.core.errors import ExternalError
-from integrations.gmail import GmailMailer, build_gmail_service
-from integrations.gmail_auth import GmailIdentity, run_installed_app_flow, write_token_file
+from integrations.gmail.auth import GmailIdentity, run_installed_app_flow, write_token_file
+from integrations.gmail.mailer import GmailMailer, build_gmail_service
 
 
 class GmailSignInError(Exception):

@@ -12,8 +12,8 @@ from cs_agent.core.domain import ActionItem, Owner, Priority, Side
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
 from cs_agent.core.ports import CallContext
 from cs_agent.services.backoff import RetryPolicy, with_retries
-from integrations.linear import LinearTaskTracker, linear_issue_id
-from integrations.linear_client import LinearClient, authorization
+from integrations.linear.client import LinearClient, authorization
+from integrations.linear.tracker import LinearTaskTracker, linear_issue_id
 
 from ..emulators.base import Fault
 from ..emulators.linear import API_KEY, OAUTH_TOKEN, LinearEmulator, operation_is

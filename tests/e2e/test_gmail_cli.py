@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from integrations.gmail_auth import SCOPES, load_credentials
+from integrations.gmail.auth import SCOPES, load_credentials
 
 from ..conftest import REPO_ROOT
 from ..emulators.gmail import GmailEmulator

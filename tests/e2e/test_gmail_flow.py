@@ -27,8 +27,8 @@ from cs_agent.core.domain import CallMetadata, DraftStatus, FollowUpDraft
 from cs_agent.core.ids import message_id_for
 from cs_agent.core.ports import ApprovalOutcome
 from cs_agent.services import approvals, queues, send_followup
-from integrations.gmail import GmailMailer
-from integrations.gmail_auth import GMAIL_SEND
+from integrations.gmail.auth import GMAIL_SEND
+from integrations.gmail.mailer import GmailMailer
 from integrations.local import LocalApprovalChannel
 from storage import repo
 from storage.db import make_engine, migrate, session_scope

@@ -10,7 +10,7 @@ import uuid
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
 from cs_agent.services.views import load_call_view
-from integrations.linear import linear_issue_id
+from integrations.linear.tracker import linear_issue_id
 from storage import repo
 from storage.db import session_scope
 

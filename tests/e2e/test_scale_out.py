@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from integrations.linear_description import customer_of
+from integrations.linear.description import customer_of
 
 from ..conftest import EXAMPLES
 from ..emulators.linear import API_KEY, LinearEmulator

@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from integrations.gmail_auth import SCOPES
+from integrations.gmail.auth import SCOPES
 
 from .base import Emulator, Fault
 

@@ -1,7 +1,7 @@
 """A Linear GraphQL API on 127.0.0.1, built from Linear's real schema.
 
 ``POST /graphql`` parses, validates and executes documents with graphql-core against the same
-``linear_schema.graphql`` cs-agent ships, so a document the real API would reject for its
+``schema.graphql`` cs-agent ships, so a document the real API would reject for its
 shape is rejected here the same way: HTTP 400 with an ``errors`` array whose extensions say
 ``GRAPHQL_VALIDATION_FAILED``. Authentication follows Linear's rules (a personal API key as
 ``Authorization: <key>``, an OAuth token as ``Bearer <token>``; anything else is HTTP 401 with
@@ -47,7 +47,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from integrations.linear_schema import linear_schema
+from integrations.linear.schema import linear_schema
 
 from .base import Emulator, Fault, RecordedRequest
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from integrations.gmail import GmailMailer, build_gmail_service
-from integrations.gmail_auth import load_credentials
+from integrations.gmail.auth import load_credentials
+from integrations.gmail.mailer import GmailMailer, build_gmail_service
 
 from ..mailers import outgoing
 

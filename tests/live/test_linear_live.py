@@ -16,8 +16,8 @@ from graphql import parse
 
 from cs_agent.core.domain import ActionItem, Owner
 from cs_agent.core.ports import CallContext
-from integrations.linear import LinearTaskTracker
-from integrations.linear_client import LinearClient, authorization
+from integrations.linear.client import LinearClient, authorization
+from integrations.linear.tracker import LinearTaskTracker
 
 # Read at import: the test environment removes CS_AGENT_* variables before each test runs.
 API_KEY = os.environ.get("CS_AGENT_LINEAR_API_KEY")

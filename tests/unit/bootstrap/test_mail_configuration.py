@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from cs_agent.bootstrap.adapters import choose_mailer
 from cs_agent.config import ConfigurationError, Settings
-from integrations.gmail_auth import load_credentials
+from integrations.gmail.auth import load_credentials
 from integrations.smtp import SmtpServer
 from storage.db import make_engine
 

@@ -9,7 +9,7 @@ import pytest
 
 from cs_agent.config import ConfigurationError
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
-from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, load_credentials
+from integrations.gmail.auth import GMAIL_READONLY, GMAIL_SEND, load_credentials
 
 from ...emulators.base import Fault
 from ...emulators.gmail import GmailEmulator, StoredMessage, gmail_fault

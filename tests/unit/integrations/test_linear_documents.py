@@ -15,8 +15,8 @@ import pytest
 from graphql import ExecutableDefinitionNode, OperationDefinitionNode, parse
 
 from cs_agent.core.errors import RejectedInput
-from integrations.linear_client import LinearClient, authorization
-from integrations.linear_schema import (
+from integrations.linear.client import LinearClient, authorization
+from integrations.linear.schema import (
     OPERATIONS_FILE,
     SCHEMA_FILE,
     linear_operations,

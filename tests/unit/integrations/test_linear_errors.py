@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
-from integrations.linear_errors import error_from_graphql, error_from_status, field_of, retry_after
+from integrations.linear.errors import error_from_graphql, error_from_status, field_of, retry_after
 
 NOW = 1_790_000_000.0  # seconds since the epoch; Linear's resets are in milliseconds
 

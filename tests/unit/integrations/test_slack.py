@@ -14,7 +14,7 @@ from cs_agent.bootstrap.adapters import choose_approvals
 from cs_agent.config import Settings
 from cs_agent.core.domain import DraftStatus
 from cs_agent.core.slack_ids import read_edit_submission
-from integrations.slack_blocks import (
+from integrations.slack.blocks import (
     INPUT_TEXT,
     MAX_BLOCKS,
     SECTION_TEXT,

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.domain import ApprovalRequest
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
-from integrations.slack import SlackApprovalChannel, SlackConfig
+from integrations.slack.channel import SlackApprovalChannel, SlackConfig
 
 from ...emulators.base import Fault
 from ...emulators.slack import SlackEmulator

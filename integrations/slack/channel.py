@@ -29,8 +29,8 @@ from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
 from cs_agent.core.errors import RejectedInput
 from cs_agent.core.ids import call_status_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
-from integrations.slack_api import SYSTEM, call_slack
-from integrations.slack_blocks import (
+from integrations.slack.api import SYSTEM, call_slack
+from integrations.slack.blocks import (
     EVENT_TYPE,
     approval_message,
     edit_modal,
@@ -40,9 +40,9 @@ from integrations.slack_blocks import (
     reject_modal,
     reminder_reply,
 )
-from integrations.slack_checks import check_slack
-from integrations.slack_config import SlackConfig, customer_keys
-from integrations.slack_people import SlackPeople
+from integrations.slack.checks import check_slack
+from integrations.slack.config import SlackConfig, customer_keys
+from integrations.slack.people import SlackPeople
 
 __all__ = ["SlackApprovalChannel", "SlackConfig"]
 

@@ -47,8 +47,8 @@ from cs_agent.core.errors import (
 from cs_agent.core.ports import CheckResult
 from integrations.blocking_mailer import BlockingMailer
 from integrations.email_message import build_mime
-from integrations.gmail_auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
-from integrations.google_http import HttpxHttp
+from integrations.gmail.auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
+from integrations.gmail.http import HttpxHttp
 
 log = logging.getLogger(__name__)
 

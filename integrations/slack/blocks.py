@@ -346,7 +346,6 @@ def reminder_reply(
 # --- modals ----------------------------------------------------------------------------------------
 
 
-
 def edit_modal(draft: FollowUpDraft, *, channel_id: str) -> dict[str, Any]:
     """The Edit modal, prefilled with the draft. A body too long for Slack stays as it is."""
     body_editable = len(draft.body) <= INPUT_TEXT

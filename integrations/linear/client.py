@@ -26,8 +26,8 @@ from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_var
 
 import cs_agent
 from cs_agent.core.errors import RejectedInput, Unavailable
-from integrations.linear_errors import SYSTEM, error_from_graphql, error_from_status, field_of
-from integrations.linear_schema import OPERATIONS_FILE, linear_operation, linear_schema_async
+from integrations.linear.errors import SYSTEM, error_from_graphql, error_from_status, field_of
+from integrations.linear.schema import OPERATIONS_FILE, linear_operation, linear_schema_async
 
 USER_AGENT = f"cs-agent/{cs_agent.__version__}"
 
@@ -69,7 +69,7 @@ class _Exchange:
 class LinearClient:
     """Sends named operations to Linear's GraphQL endpoint.
 
-    The operations are those of ``linear_operations.graphql`` unless ``operations`` (name →
+    The operations are those of ``operations.graphql`` unless ``operations`` (name →
     document) is given; either way each is validated against the schema before it is sent.
     """
 
@@ -199,7 +199,7 @@ def _keys(value: Any) -> Iterator[str]:
 class _ValidatingOnceClient(Client):
     """gql's client, validating each distinct document against the schema once per process.
 
-    Our documents are fixed (parsed once from ``linear_operations.graphql``), so the answer
+    Our documents are fixed (parsed once from ``operations.graphql``), so the answer
     cannot change; validating a document against a 1.3 MB schema on every request was a tenth
     of a worker's CPU time.
     """

@@ -21,9 +21,9 @@ from typing import Any
 from cs_agent.core.domain import ActionItem, IssueRef, Owner, Side
 from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized
 from cs_agent.core.ports import CallContext, CheckResult
-from integrations.linear_client import LinearClient
-from integrations.linear_description import customer_text, issue_description, same_customer
-from integrations.linear_errors import AUTH_FIX, SYSTEM
+from integrations.linear.client import LinearClient
+from integrations.linear.description import customer_text, issue_description, same_customer
+from integrations.linear.errors import AUTH_FIX, SYSTEM
 from integrations.title_match import title_similarity, title_tokens
 
 log = logging.getLogger(__name__)

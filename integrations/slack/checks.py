@@ -6,9 +6,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.errors import ExternalError, Unauthorized
 from cs_agent.core.ports import CheckResult
-from integrations.slack_api import call_slack
-from integrations.slack_config import SlackConfig
-from integrations.slack_people import SlackPeople
+from integrations.slack.api import call_slack
+from integrations.slack.config import SlackConfig
+from integrations.slack.people import SlackPeople
 
 REQUIRED_SCOPES = ("chat:write",)
 RECOMMENDED_SCOPES = {

@@ -15,8 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.domain import ApprovalRequest, Side
 from cs_agent.core.errors import ExternalError
-from integrations.slack_api import call_slack
-from integrations.slack_config import SlackConfig, customer_keys
+from integrations.slack.api import call_slack
+from integrations.slack.config import SlackConfig, customer_keys
 
 log = logging.getLogger(__name__)
 

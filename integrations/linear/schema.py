@@ -1,7 +1,7 @@
 """Linear's GraphQL schema and the documents cs-agent sends to Linear, read from the package.
 
-``linear_schema.graphql`` is Linear's published schema (source and license in
-``LINEAR_SCHEMA.md``); ``linear_operations.graphql`` holds every document cs-agent sends. The
+``schema.graphql`` is Linear's published schema (source and license in
+``SCHEMA.md``); ``operations.graphql`` holds every document cs-agent sends. The
 schema file is 1.3 MB and takes seconds to build, so it is built once per process, on first
 use, and then shared: a built ``GraphQLSchema`` is never modified.
 """
@@ -23,8 +23,8 @@ from graphql import (
     validate,
 )
 
-SCHEMA_FILE = Path(__file__).with_name("linear_schema.graphql")
-OPERATIONS_FILE = Path(__file__).with_name("linear_operations.graphql")
+SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
+OPERATIONS_FILE = Path(__file__).with_name("operations.graphql")
 
 _build_lock = threading.Lock()
 
@@ -49,7 +49,7 @@ async def linear_schema_async() -> GraphQLSchema:
 
 @functools.cache
 def linear_operations() -> dict[str, DocumentNode]:
-    """Each named operation of ``linear_operations.graphql`` as a document of its own.
+    """Each named operation of ``operations.graphql`` as a document of its own.
 
     A document holds one operation and the fragments it uses, so a request carries only what
     it needs.
