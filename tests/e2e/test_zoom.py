@@ -25,7 +25,7 @@ from ..emulators.base import Fault
 from ..emulators.zoom import ZoomEmulator, sign, transcript_completed, url_validation
 from .intake_helpers import aclient
 
-FIXTURES = Path(__file__).resolve().parent.parent / "unit" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 VECTORS: dict[str, Any] = json.loads(
     (FIXTURES / "zoom" / "signature_test_vectors.derived.json").read_text()
 )

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from .base import Emulator
 
-FIXTURES = Path(__file__).resolve().parent.parent / "unit" / "fixtures" / "zoom"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zoom"
 
 
 class ZoomEmulator(Emulator):
