@@ -31,6 +31,22 @@ def submission(n: int) -> dict[str, object]:
     }
 
 
+async def post_once_delivered(http: httpx.AsyncClient, body: dict[str, object]) -> httpx.Response:
+    """POST a submission, sending it again when the connection drops before the answer.
+
+    A client of the real API does the same: the ``source_id`` makes the repeat land on the call
+    the first attempt created, so a repeat never makes a second call (the test counts them).
+    """
+    for attempt in range(3):
+        try:
+            return await http.post("/v1/transcripts", json=body)
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 async def submit_all(url: str, count: int, concurrency: int = 50) -> dict[int, str]:
     """Post ``count`` calls from ``concurrency`` clients; returns call ids by number."""
     ids: dict[int, str] = {}
@@ -41,8 +57,9 @@ async def submit_all(url: str, count: int, concurrency: int = 50) -> dict[int, s
     async def client(http: httpx.AsyncClient) -> None:
         while not queue.empty():
             n = queue.get_nowait()
-            response = await http.post("/v1/transcripts", json=submission(n))
-            assert response.status_code == 202, response.text
+            response = await post_once_delivered(http, submission(n))
+            # 200 only when a dropped connection's first attempt had already made the call.
+            assert response.status_code in (200, 202), response.text
             ids[n] = response.json()["call_id"]
 
     # One connection pool with a connection a client: as concurrent as 50 clients, without
