@@ -13,6 +13,7 @@ from cs_agent.api import calls, health, intake, metrics, zoom
 from cs_agent.api.auth import Authenticator
 from cs_agent.api.deps import error_responses
 from cs_agent.api.errors import install_error_handlers
+from cs_agent.api.guard import BrowserGuard
 from cs_agent.api.openapi import document_models
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
@@ -67,6 +68,7 @@ def create_app(
     app.state.metrics_registry = database_registry(rt.engine)
     app.state.authenticator = authenticator
     install_error_handlers(app)
+    app.add_middleware(BrowserGuard, open_api=authenticator.is_open, public_url=settings.public_url)
 
     app.include_router(intake.router)
     app.include_router(calls.router)

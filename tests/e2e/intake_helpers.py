@@ -117,5 +117,5 @@ def live_server(app: FastAPI) -> Iterator[str]:
 async def aclient(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client calling ``app`` in process."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         yield client
