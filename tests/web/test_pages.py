@@ -373,7 +373,7 @@ async def test_approve_sends_one_email_however_often_it_is_clicked(approver: Inb
     version = await approver.address_draft(call_id)
     draft = approver.draft_of(call_id)
     page = await approver.get(f"/inbox/calls/{call_id}")
-    form = {"version": str(version), "csrf_token": csrf_of(page)}
+    form = {"version": str(version), "csrf_token": csrf_of(page), "confirm": "send"}
     path = f"/inbox/drafts/{draft.id}/approve"
 
     clicks = await asyncio.gather(*(approver.post(path, form, csrf_from=None) for _ in range(5)))
