@@ -122,7 +122,7 @@ def cpu_seconds(pid: int) -> float:
 
 def signed_requests(path: str, count: int, run: str) -> list[bytes]:
     """``count`` HTTP/1.1 requests, each a signed JSON body with its own source id."""
-    from cs_agent.core.signatures import signature_header
+    from cs_agent.core.signatures import SignedRequest, signature_header
 
     text = TRANSCRIPT.read_text(encoding="utf-8")
     metadata = json.loads(METADATA.read_text(encoding="utf-8"))
@@ -131,7 +131,9 @@ def signed_requests(path: str, count: int, run: str) -> list[bytes]:
         body = json.dumps(
             {**metadata, "transcript": text, "source_id": f"bench-{run}-{i}"}
         ).encode()
-        signature = signature_header(SECRET, int(time.time()), body)
+        signature = signature_header(
+            SECRET, int(time.time()), SignedRequest("POST", path, "", body)
+        )
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nX-CS-Agent-Signature: {signature}\r\n\r\n"

@@ -7,6 +7,7 @@ runs end to end. Credentials switch the real adapters on one at a time.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -86,6 +87,8 @@ class Settings(BaseSettings):
     sender_name: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     """Where people reach this server: used for links back to a call."""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Reverse proxies (IPs or CIDRs) whose ``X-Forwarded-For`` is believed; empty: none."""
 
     # --- Linear ------------------------------------------------------------------------------
     linear_api_key: SecretStr | None = None
@@ -210,6 +213,23 @@ class Settings(BaseSettings):
     def _assignees_from_pairs(cls, value: object) -> object:
         # "Dana Reyes=dana@example.com,Sam=sam@example.com"
         return _pairs(value) if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_csv(cls, value: object) -> object:
+        return _split_csv(value) if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network like 10.0.0.5 or 10.0.0.0/24"
+                ) from None
+        return value
 
     @field_validator("web_approvers", mode="before")
     @classmethod

@@ -182,3 +182,35 @@ class WorkerRow(SQLModel, table=True):
     pid: int
     started_at: dt.datetime = Field(default_factory=utcnow)
     last_seen: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class AcceptedSignatureRow(SQLModel, table=True):
+    """A request signature the API accepted, kept until it expires so it is accepted once.
+
+    The primary key is the signature itself: a second insert fails, in every process at once.
+    """
+
+    __tablename__ = "accepted_signatures"
+
+    signature: str = Field(primary_key=True, max_length=64)
+    accepted_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(index=True)
+    """After this the signature's timestamp is outside the window anyway; the row may go."""
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in inbox session. The cookie carries a random id; only its SHA-256 is stored.
+
+    ``credential`` is a keyed digest of the password hash or admin token the person signed in
+    with: when that credential changes, the session no longer matches and is revoked.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user: str = Field(max_length=255, index=True)
+    via: str = Field(max_length=16)
+    credential: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(index=True)
+    revoked_at: dt.datetime | None = None

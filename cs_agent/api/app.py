@@ -12,7 +12,9 @@ import cs_agent
 from cs_agent.api import calls, health, intake, metrics, zoom
 from cs_agent.api.auth import Authenticator
 from cs_agent.api.deps import error_responses
+from cs_agent.api.docs import mount_docs
 from cs_agent.api.errors import install_error_handlers
+from cs_agent.api.guard import BrowserGuard
 from cs_agent.api.openapi import document_models
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
@@ -62,12 +64,16 @@ def create_app(
         summary="Call transcripts in; action items filed and follow-ups drafted for approval.",
         lifespan=lifespan,
         responses=error_responses(500),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = rt
     app.state.metrics_registry = database_registry(rt.engine)
     app.state.authenticator = authenticator
     install_error_handlers(app)
+    app.add_middleware(BrowserGuard, open_api=authenticator.is_open, public_url=settings.public_url)
 
+    mount_docs(app)
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(zoom.router)

@@ -1,7 +1,10 @@
 """Who may call the API: a signed request, a bearer token, or anyone on a development server.
 
 With ``CS_AGENT_WEBHOOK_SECRET`` set, a request may carry ``X-CS-Agent-Signature`` (see
-``cs_agent.signatures``); with ``CS_AGENT_API_TOKEN`` set, ``Authorization: Bearer <token>``.
+``cs_agent.core.signatures``: it covers the method, path, query, body and time); with
+``CS_AGENT_API_TOKEN`` set, ``Authorization: Bearer <token>``. Every signature accepted is
+remembered until its timestamp leaves the window, and a second use is refused (409
+``replayed_signature``), in every process at once.
 With neither, the API is open: ``cs-agent serve`` only allows that on a loopback address.
 What can be checked without the body (the token, the signature's form and age) is checked
 before the body is read, so an unauthenticated sender cannot make the server read megabytes.
@@ -9,6 +12,8 @@ before the body is read, so an unauthenticated sender cannot make the server rea
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hmac
 import ipaddress
 import time
@@ -17,18 +22,23 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import HTTPException, Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from cs_agent.api.body import read_body
-from cs_agent.api.deps import api_error
+from cs_agent.api.deps import api_error, storage_unavailable
 from cs_agent.config import Settings
 from cs_agent.core.signatures import (
+    HEADER_FORM,
     SIGNATURE_HEADER,
     SignatureError,
     SignatureHeader,
+    SignedRequest,
     check_timestamp,
     match_signature,
     parse_signature_header,
 )
+from storage import repo
+from storage.db import session_scope
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class Caller:
 
     method: Literal["open", "token", "signature"]
     signature: str | None = None
+    expires_at: float | None = None
+    """For a signature: when its timestamp leaves the window (unix seconds)."""
 
 
 class Authenticator:
@@ -79,15 +91,18 @@ class Authenticator:
             return Caller("open")
         raise self._unauthorized("missing_credentials", f"send {self._accepted()}")
 
-    def after_body(self, pending: Caller | SignatureHeader, body: bytes) -> Caller:
-        """Finish the check with the raw body: match a pending signature against it."""
+    def after_body(
+        self, request: Request, pending: Caller | SignatureHeader, body: bytes
+    ) -> Caller:
+        """Finish the check with the raw body: match a pending signature against the request."""
         if isinstance(pending, Caller):
             return pending
         assert self._secret is not None
         try:
-            return Caller("signature", match_signature(pending, body, secret=self._secret))
+            signature = match_signature(pending, signed_request(request, body), secret=self._secret)
         except SignatureError as error:
             raise self._unauthorized(error.code, error.message) from None
+        return Caller("signature", signature, expires_at=float(pending.timestamp + self._tolerance))
 
     def _check_token(self, authorization: str) -> Caller:
         scheme, _, credentials = authorization.strip().partition(" ")
@@ -109,7 +124,7 @@ class Authenticator:
     def _accepted(self) -> str:
         ways = []
         if self._secret is not None:
-            ways.append(f"{SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256>")
+            ways.append(f"{SIGNATURE_HEADER}: {HEADER_FORM}")
         if self._token is not None:
             ways.append("Authorization: Bearer <CS_AGENT_API_TOKEN>")
         return " or ".join(ways)
@@ -130,15 +145,61 @@ def get_authenticator(request: Request) -> Authenticator:
     return authenticator
 
 
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """What a signature on ``request`` must cover: the method, path and query as sent, the body."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    # Some servers put the query in raw_path as well; the query string is taken separately.
+    path = bytes(raw_path).partition(b"?")[0].decode("latin-1")
+    query = bytes(request.scope.get("query_string", b"")).decode("latin-1")
+    return SignedRequest(method=request.method, path=path, query=query, body=body)
+
+
+async def claim_signature(request: Request, caller: Caller) -> bool:
+    """Record a signed caller's signature as used; False when it was used before (a replay).
+
+    True for callers that did not sign. The insert fails on a conflict, so exactly one of
+    several processes receiving the same signature at once gets True.
+    """
+    if caller.signature is None or caller.expires_at is None:
+        return True
+    engine = request.app.state.runtime.engine
+    expires_at = dt.datetime.fromtimestamp(caller.expires_at, dt.UTC)
+    signature = caller.signature
+
+    def claim() -> bool:
+        with session_scope(engine) as session:
+            return repo.claim_signature(session, signature=signature, expires_at=expires_at)
+
+    try:
+        return await asyncio.to_thread(claim)
+    except SQLAlchemyError as error:
+        raise storage_unavailable(error) from None
+
+
+def replayed(detail: str = "") -> HTTPException:
+    """The 409 for a signature that was already used."""
+    return api_error(
+        409,
+        "replayed_signature",
+        "this signature was already used"
+        + (f" ({detail})" if detail else "")
+        + "; each signed request is accepted once: sign every request (retries too) "
+        "when you send it",
+    )
+
+
 async def require_caller(request: Request) -> Caller:
-    """A dependency for routes without a request body: the caller, or a 401."""
+    """A dependency for routes without a request body: the caller, or a 401 (or 409 replay)."""
     authenticator = get_authenticator(request)
     pending = authenticator.before_body(request)
     if isinstance(pending, Caller):
         return pending
     runtime_settings: Settings = request.app.state.runtime.settings
     body = await read_body(request, limit=runtime_settings.max_transcript_bytes)
-    return authenticator.after_body(pending, body)
+    caller = authenticator.after_body(request, pending, body)
+    if not await claim_signature(request, caller):
+        raise replayed()
+    return caller
 
 
 def is_loopback(host: str) -> bool:

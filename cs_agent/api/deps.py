@@ -63,7 +63,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _REASONS = {
     400: "The request is malformed (bad JSON, bad encoding, bad header).",
     401: "Missing or wrong credentials: a signature or a bearer token.",
-    403: "This endpoint is not enabled on this server.",
+    403: "Not enabled here, another Host on an open API (`not_local`), or a cross-site browser "
+    "request (`cross_origin`).",
     404: "No such resource.",
     409: "The idempotency key or source id was used for a different transcript.",
     413: "The body is larger than the limit.",

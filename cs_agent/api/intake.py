@@ -8,6 +8,7 @@ call stored; the answer is sent once its row and workflow are committed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from cs_agent.api.auth import get_authenticator
+from cs_agent.api.auth import claim_signature, get_authenticator, replayed
 from cs_agent.api.body import (
     JSON_TYPE,
     MULTIPART_TYPE,
@@ -36,6 +37,8 @@ from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side, Transcr
 from cs_agent.core.ids import call_status_path
 from cs_agent.core.transcripts import TranscriptError, format_for_filename
 from cs_agent.services.intake import IdempotencyConflict, check_transcript, submit_call
+from storage import repo
+from storage.db import session_scope
 
 router = APIRouter(tags=["intake"])
 
@@ -198,7 +201,7 @@ async def post_transcript(request: Request) -> JSONResponse:
     kind = require_media_type(request, (JSON_TYPE, MULTIPART_TYPE))
     limit = runtime.settings.max_transcript_bytes
     body = await read_body(request, limit=limit)
-    caller = authenticator.after_body(pending, body)
+    caller = authenticator.after_body(request, pending, body)
     raw: str | bytes
     if kind == JSON_TYPE:
         fields, raw = _from_json(body)
@@ -210,6 +213,15 @@ async def post_transcript(request: Request) -> JSONResponse:
         transcript = check_transcript(raw, format=transcript_format)
     except TranscriptError as error:
         raise api_error(422, "unparseable_transcript", str(error), line=error.line) from None
+    if not await claim_signature(request, caller):
+        # Used before. If it created a call, this is that request again: answer with the call
+        # (nothing new is made). Any other second use (a retry's signature with a new
+        # Idempotency-Key, say) would make a call nobody signed for: refused.
+        known = await asyncio.to_thread(_call_signed_by, runtime, caller.signature or "")
+        if known is None:
+            raise replayed()
+        call_id, status = known
+        return _accepted(call_id, status, created=False)
     try:
         result = await submit_call(
             runtime,
@@ -233,17 +245,27 @@ async def post_transcript(request: Request) -> JSONResponse:
             f"{used} was already used for a different transcript (call {conflict.call_id}); "
             "use a new key for a new call",
         ) from None
+    return _accepted(result.call_id, result.status, created=result.created)
+
+
+def _accepted(call_id: str, status: str, *, created: bool) -> JSONResponse:
     accepted = Accepted(
-        call_id=result.call_id,
-        status_url=call_status_path(result.call_id),
-        status=result.status,
-        duplicate=not result.created,
+        call_id=call_id,
+        status_url=call_status_path(call_id),
+        status=status,
+        duplicate=not created,
     )
     return JSONResponse(
-        status_code=202 if result.created else 200,
+        status_code=202 if created else 200,
         content=accepted.model_dump(),
         headers={"Location": accepted.status_url},
     )
+
+
+def _call_signed_by(runtime: Runtime, signature: str) -> tuple[str, str] | None:
+    with session_scope(runtime.engine) as session:
+        row = repo.call_with_signature(session, signature=signature)
+        return (row.id, row.status) if row is not None else None
 
 
 def _from_json(body: bytes) -> tuple[CallFields, str]:

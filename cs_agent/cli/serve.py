@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
@@ -19,6 +19,7 @@ from cs_agent.cli.common import (
     setup_logging,
     start_command,
 )
+from cs_agent.config import Settings
 from cs_agent.logs import access_log_handler
 
 if TYPE_CHECKING:
@@ -77,7 +78,20 @@ def serve(
         port=port,
         log_config=None,
         access_log=access_log,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options from ``CS_AGENT_TRUSTED_PROXIES``.
+
+    uvicorn on its own believes ``X-Forwarded-For`` from 127.0.0.1, so anything on this host
+    could pose as any client (and dodge the sign-in throttle). Here nobody is believed unless
+    listed: with no trusted proxy the client is the peer that connected.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 def worker(

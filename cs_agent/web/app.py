@@ -50,9 +50,10 @@ def create_web_app(settings: Settings, runtime: Runtime) -> FastAPI:
     web.state.runtime = runtime
     web.state.templates = make_environment()
     web.state.limiter = SignInLimiter()
+    web.state.session_key = session_secret(settings)
     web.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(settings),
+        secret_key=web.state.session_key,
         path=INBOX_PATH,
         **session_cookie_options(settings),
     )

@@ -1,20 +1,22 @@
 """Who is asking: sign-in checks, the person behind a session, CSRF tokens, the loopback rule.
 
-Sessions live in a signed cookie (Starlette's ``SessionMiddleware``). A session stores the
-user name, how they signed in, and a fingerprint of the credential they used, so removing a
-user or changing their password (or the admin token) ends their sessions at once. Roles are
-read from the settings on every request, never from the cookie.
+Sessions are kept on the server (the ``web_sessions`` table). The signed cookie (Starlette's
+``SessionMiddleware``) carries only a random session id, the CSRF token and flash messages; the
+table stores the id's SHA-256, who signed in and how, a keyed digest of the credential they used,
+and when the session ends. Signing out revokes the row, so a copied cookie stops working at
+once; a changed password (or admin token) no longer matches the digest, which revokes every
+session made with the old one. Roles are read from the settings on every request.
 
 Without any credential configured the inbox has no sign-in: it answers only requests that
-come from this machine, addressed to a loopback name (which also defeats DNS rebinding).
+come straight from this machine, addressed to a loopback name (see ``cs_agent.web.locality``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import os
 import secrets
 import time
@@ -23,14 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
 from cs_agent.config import Settings
 from cs_agent.core.passwords import dummy_hash, verify_password
+from cs_agent.web.locality import is_local_request
+from storage import repo
+from storage.db import session_scope
+from storage.models import utcnow
 
 ADMIN_NAME = "admin"
 SECRET_FILE = "web-session-secret"  # noqa: S105 - a file name, not a secret
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 Via = Literal["password", "token", "loopback"]
 
@@ -86,20 +92,34 @@ def is_approver(settings: Settings, name: str) -> bool:
 
 
 def start_session(request: Request, settings: Settings, person: Person) -> None:
-    """Remember ``person`` in the session cookie; a fresh session (and CSRF token) each sign-in."""
+    """Start a server-side session for ``person``: a fresh random id (and CSRF token) in the cookie.
+
+    Sessions ``person`` made with an earlier credential are revoked on the way.
+    """
+    credential = _credential_digest(request, settings, person.name, person.via)
+    assert credential is not None  # they just signed in with it
+    session_id = secrets.token_urlsafe(32)
+    expires_at = utcnow() + dt.timedelta(hours=settings.web_session_hours)
+    with session_scope(_engine(request)) as db:
+        repo.revoke_stale_web_sessions(db, user=person.name, via=person.via, credential=credential)
+        repo.add_web_session(
+            db,
+            id_hash=_id_hash(session_id),
+            user=person.name,
+            via=person.via,
+            credential=credential,
+            expires_at=expires_at,
+        )
     request.session.clear()
-    request.session.update(
-        {
-            "user": person.name,
-            "via": person.via,
-            "fp": _fingerprint(settings, person.name, person.via),
-            "csrf": secrets.token_urlsafe(32),
-        }
-    )
+    request.session.update({"sid": session_id, "csrf": secrets.token_urlsafe(32)})
 
 
 def end_session(request: Request) -> None:
-    """Forget who is signed in."""
+    """Sign out: revoke the session on the server, and forget the cookie's contents."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        with session_scope(_engine(request)) as db:
+            repo.revoke_web_session(db, id_hash=_id_hash(session_id))
     request.session.clear()
 
 
@@ -112,20 +132,40 @@ def current_person(request: Request, settings: Settings) -> Person | None:
         if not is_local_request(request):
             raise LoopbackOnly()
         return Person(name="local", approver=True, via="loopback")
-    session = request.session
-    name, via = session.get("user"), session.get("via")
-    if not isinstance(name, str) or via not in ("password", "token"):
+    session_id = request.session.get("sid")
+    if not isinstance(session_id, str) or not session_id:
         return None
-    fingerprint = _fingerprint(settings, name, via)
-    if fingerprint is None or not hmac.compare_digest(fingerprint, str(session.get("fp", ""))):
-        return None
+    id_hash = _id_hash(session_id)
+    with session_scope(_engine(request)) as db:
+        row = repo.get_web_session(db, id_hash=id_hash)
+        if row is None or row.via not in ("password", "token"):
+            return None
+        credential = _credential_digest(request, settings, row.user, row.via)
+        if credential is None or not hmac.compare_digest(credential, row.credential):
+            # The user was removed or their credential changed: this session is over for good.
+            repo.revoke_web_session(db, id_hash=id_hash)
+            return None
+        name, via = row.user, row.via
     if via == "token":
         return Person(name=ADMIN_NAME, approver=True, via="token")
     return Person(name=name, approver=is_approver(settings, name), via="password")
 
 
-def _fingerprint(settings: Settings, name: str, via: str) -> str | None:
-    """A short digest of the credential behind a session: it changes when the credential does."""
+def _id_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.runtime.engine
+    return engine
+
+
+def _credential_digest(request: Request, settings: Settings, name: str, via: str) -> str | None:
+    """A digest of the credential behind a session, keyed with the session secret.
+
+    It changes when the credential does. It is kept on the server only, and keyed, so neither
+    a cookie nor the database offers anything to guess the admin token from.
+    """
     if via == "token":
         token = settings.web_admin_token
         material = token.get_secret_value() if token else None
@@ -133,36 +173,8 @@ def _fingerprint(settings: Settings, name: str, via: str) -> str | None:
         material = settings.web_users.get(name)
     if material is None:
         return None
-    return hashlib.sha256(f"{via}:{name}:{material}".encode()).hexdigest()[:24]
-
-
-# --- the loopback rule --------------------------------------------------------------------------
-
-
-def is_local_request(request: Request) -> bool:
-    """True when the client is on this machine and addressed the server by a loopback name."""
-    client = request.client
-    return (
-        client is not None
-        and _is_loopback_address(client.host)
-        and _is_loopback_host(request.headers.get("host", ""))
-    )
-
-
-def _is_loopback_address(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_loopback_host(host_header: str) -> bool:
-    host = host_header.strip().lower()
-    if host.startswith("["):
-        host = host[1 : host.find("]")] if "]" in host else host
-    elif host.count(":") == 1:
-        host = host.partition(":")[0]
-    return host in _LOOPBACK_NAMES or _is_loopback_address(host)
+    key: str = request.app.state.session_key
+    return hmac.new(key.encode(), f"{via}:{name}:{material}".encode(), hashlib.sha256).hexdigest()
 
 
 # --- CSRF ---------------------------------------------------------------------------------------

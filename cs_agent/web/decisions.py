@@ -18,7 +18,7 @@ from cs_agent.services import approvals
 from cs_agent.web.deps import ApproverDep, FormDep, RuntimeDep
 from cs_agent.web.forms import read_edit, read_version
 from cs_agent.web.pages import render_call
-from cs_agent.web.render import flash, path_for
+from cs_agent.web.render import flash, path_for, render
 from storage import repo
 from storage.db import session_scope
 from storage.models import DraftRow
@@ -80,7 +80,12 @@ async def decide(
 async def approve(
     request: Request, person: ApproverDep, form: FormDep, draft: DraftDep, runtime: RuntimeDep
 ) -> Response:
-    """Approve the version the person saw; the email is sent once, however often this is posted."""
+    """Approve the version the person saw, once they confirmed; the email is sent once.
+
+    Without ``confirm=send`` this shows what will be sent (To, Cc, Subject) and a Send button.
+    A stale version or a draft already decided goes straight to the decision, which refuses it
+    or says it is already approved: neither sends anything.
+    """
     version = read_version(form)
     if version is None:
         flash(request, "error", "The form is missing the draft version; reload the page.")
@@ -88,6 +93,14 @@ async def approve(
     if draft.status == DraftStatus.PENDING and not draft.to:
         flash(request, "error", "Not approved: the email has no recipient yet. Edit it first.")
         return back_to_draft(request, draft.call_id)
+    if (
+        form.get("confirm") != "send"
+        and draft.status == DraftStatus.PENDING
+        and draft.version == version
+    ):
+        # Nothing is sent from the call page's button: first the recipients and the subject,
+        # then a Send that posts here again with confirm=send. It works without JavaScript.
+        return render(request, "confirm.html", person=person, draft=draft)
 
     def said(decision: approvals.Decision) -> Message:
         if decision.changed:

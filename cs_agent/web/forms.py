@@ -23,6 +23,7 @@ from cs_agent.core.domain import (
 )
 from cs_agent.core.transcripts import TranscriptError, format_for_filename, parse_transcript
 from cs_agent.services.approvals import is_email_address, validate_email_fields
+from cs_agent.web.numbers import parse_number
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
 
@@ -214,11 +215,8 @@ def read_edit(form: FormData) -> EditForm:
 
 
 def read_version(form: FormData) -> int | None:
-    """The draft version the person was looking at when they submitted."""
-    try:
-        return int(_text(form, "version"))
-    except ValueError:
-        return None
+    """The draft version the person was looking at when they submitted (None if not a number)."""
+    return parse_number(_text(form, "version"))
 
 
 def split_addresses(text: str) -> list[str]:

@@ -22,6 +22,7 @@ from cs_agent.services.views import CallView, load_call_view
 from cs_agent.web.auth import Person
 from cs_agent.web.deps import PersonDep, RuntimeDep
 from cs_agent.web.forms import EditForm
+from cs_agent.web.numbers import parse_number
 from cs_agent.web.present import (
     CALL_STATUS_LABELS,
     PROCESSING_STATUSES,
@@ -57,9 +58,10 @@ async def calls_page(
     """Every call, newest first, optionally of one status, a page at a time."""
     if status and status not in CALL_STATUS_LABELS:
         raise HTTPException(400, f"There is no call status {status!r}.")
-    if not page.isdigit() or int(page) < 1:
-        raise HTTPException(400, f"Page {page!r} is not a page number (1, 2, …).")
-    number = int(page)
+    parsed = parse_number(page)
+    if parsed is None:
+        raise HTTPException(400, f"Page {page[:40]!r} is not a page number (1, 2, …).")
+    number = parsed
     with session_scope(runtime.engine) as session:
         total = repo.count_calls(session, status=status or None)
         rows = repo.list_calls_with_drafts(

@@ -11,6 +11,14 @@ The functions live in one module per aggregate (``calls``, ``drafts``, ``audit``
 
 from __future__ import annotations
 
+from storage.repo.access import (
+    add_web_session,
+    call_with_signature,
+    claim_signature,
+    get_web_session,
+    revoke_stale_web_sessions,
+    revoke_web_session,
+)
 from storage.repo.audit import add_audit, audit_exists, list_audit
 from storage.repo.calls import (
     PurgeCandidate,
@@ -72,10 +80,13 @@ __all__ = [
     "PurgeCandidate",
     "Revision",
     "add_audit",
+    "add_web_session",
     "audit_exists",
     "begin_mail_delivery",
+    "call_with_signature",
     "calls_with_transcripts_before",
     "claim_reminder",
+    "claim_signature",
     "costs_by_call",
     "costs_by_customer",
     "count_calls",
@@ -88,6 +99,7 @@ __all__ = [
     "get_draft",
     "get_draft_for_call",
     "get_mail_delivery",
+    "get_web_session",
     "insert_call_if_absent",
     "insert_draft_if_absent",
     "insert_local_task_if_absent",
@@ -104,6 +116,8 @@ __all__ = [
     "record_issue",
     "revise_draft",
     "revision",
+    "revoke_stale_web_sessions",
+    "revoke_web_session",
     "save_analysis",
     "set_approval_ref",
     "set_call_status",

@@ -14,19 +14,28 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from cs_agent.core.signatures import signature_header
+from cs_agent.core.signatures import SignedRequest, signature_header
 
 SECRET = "whsec-intake-test"
 TOKEN = "api-token-intake-test"
 LIMIT = 200_000
 
 
-def signed(body: bytes, *, at: int | None = None, secret: str = SECRET) -> dict[str, str]:
+def signed(
+    body: bytes,
+    *,
+    at: int | None = None,
+    secret: str = SECRET,
+    method: str = "POST",
+    path: str = "/v1/transcripts",
+    query: str = "",
+) -> dict[str, str]:
     """Headers of a JSON request signed like the README's client example."""
     timestamp = int(time.time()) if at is None else at
+    request = SignedRequest(method=method, path=path, query=query, body=body)
     return {
         "content-type": "application/json",
-        "x-cs-agent-signature": signature_header(secret.encode(), timestamp, body),
+        "x-cs-agent-signature": signature_header(secret.encode(), timestamp, request),
     }
 
 
@@ -108,5 +117,5 @@ def live_server(app: FastAPI) -> Iterator[str]:
 async def aclient(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client calling ``app`` in process."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         yield client

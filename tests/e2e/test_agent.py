@@ -158,7 +158,7 @@ async def test_normal_call_files_grounded_items_and_drafts_the_email(
         tasks = local_tasks(runtime)
         app = create_app(settings, runtime=runtime)
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
         ) as client:
             served = (await client.get(f"/v1/calls/{view.call_id}")).json()
 

@@ -23,7 +23,7 @@ TRANSCRIPT = (EXAMPLES / "initech-escalation.txt").read_text()
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime.settings, runtime=runtime)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
         yield c
 
 

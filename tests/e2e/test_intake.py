@@ -101,9 +101,17 @@ async def test_a_signed_request_is_accepted_and_committed_before_the_answer(
         (lambda body: signed(body, at=int(time.time()) - 301), "stale_signature"),
         (lambda body: signed(body, at=int(time.time()) + 301), "stale_signature"),
         (
-            lambda body: {"content-type": "application/json", "x-cs-agent-signature": "v1=abc"},
+            lambda body: {"content-type": "application/json", "x-cs-agent-signature": "v2=abc"},
             "malformed_signature",
         ),
+        (
+            lambda body: {
+                "content-type": "application/json",
+                "x-cs-agent-signature": f"t={int(time.time())},v1={'a' * 64}",
+            },
+            "unsupported_signature",
+        ),
+        (lambda body: signed(body, path="/v1/calls"), "bad_signature"),
         (lambda body: {"content-type": "application/json", **bearer("wrong")}, "bad_token"),
         (
             lambda body: {"content-type": "application/json", "authorization": f"Basic {TOKEN}"},
@@ -117,6 +125,8 @@ async def test_a_signed_request_is_accepted_and_committed_before_the_answer(
         "stale",
         "future",
         "malformed",
+        "old-v1-form",
+        "signed-for-another-path",
         "wrong-token",
         "not-bearer",
     ],
@@ -154,6 +164,46 @@ async def test_an_exact_replay_is_the_same_call_even_with_another_idempotency_ke
     calls, flows = stored(api_runtime.settings.data_dir)
     assert calls == {first.json()["call_id"]}
     assert len(flows) == 1
+
+
+async def test_a_retry_signature_replayed_with_a_new_idempotency_key_is_refused(
+    client: httpx.AsyncClient, api_runtime: Runtime
+) -> None:
+    body = body_of()
+    first = await client.post(
+        "/v1/transcripts", content=body, headers={**signed(body), "idempotency-key": "k1"}
+    )
+    # The sender's retry, signed a second later: the same call, and its signature is used up.
+    retry_headers = {**signed(body, at=int(time.time()) + 1), "idempotency-key": "k1"}
+    retry = await client.post("/v1/transcripts", content=body, headers=retry_headers)
+    replay = await client.post(
+        "/v1/transcripts", content=body, headers={**retry_headers, "idempotency-key": "k2"}
+    )
+    assert (first.status_code, retry.status_code) == (202, 200)
+    assert replay.status_code == 409, replay.text
+    assert replay.json()["error"] == "replayed_signature"
+    calls, flows = stored(api_runtime.settings.data_dir)
+    assert calls == {first.json()["call_id"]}
+    assert len(flows) == 1
+
+
+async def test_a_signed_read_is_accepted_once_and_only_for_its_own_route(
+    client: httpx.AsyncClient,
+) -> None:
+    posted = body_of(source_id="read-me")
+    created = await client.post("/v1/transcripts", content=posted, headers=signed(posted))
+    assert created.status_code == 202
+    # The intake signature authorises nothing on the list, even with the same body.
+    stolen = await client.request("GET", "/v1/calls", content=posted, headers=signed(posted))
+    assert stolen.status_code == 401 and stolen.json()["error"] == "bad_signature"
+    read = signed(b"", method="GET", path="/v1/calls", query="limit=5")
+    first = await client.get("/v1/calls?limit=5", headers=read)
+    again = await client.get("/v1/calls?limit=5", headers=read)
+    other_query = await client.get("/v1/calls?limit=6", headers=read)
+    assert first.status_code == 200, first.text
+    assert first.json()["total"] == 1
+    assert again.status_code == 409 and again.json()["error"] == "replayed_signature"
+    assert other_query.status_code == 401
 
 
 async def test_an_open_server_takes_unauthenticated_posts_and_refuses_signatures(
@@ -531,7 +581,12 @@ async def test_reading_calls_needs_credentials_and_pages_with_a_next_link(
     received = (await client.get("/v1/calls?status=received", headers=bearer())).json()
     assert received["total"] == 3
     signed_get = await client.get(
-        "/v1/calls", headers={"x-cs-agent-signature": signed(b"")["x-cs-agent-signature"]}
+        "/v1/calls",
+        headers={
+            "x-cs-agent-signature": signed(b"", method="GET", path="/v1/calls")[
+                "x-cs-agent-signature"
+            ]
+        },
     )
     assert signed_get.status_code == 200
 

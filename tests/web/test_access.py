@@ -10,7 +10,6 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from cs_agent.config import Settings
-from cs_agent.web.auth import _fingerprint
 
 from .conftest import (
     ADMIN_TOKEN,
@@ -189,12 +188,10 @@ async def test_a_session_cookie_signed_with_another_key_is_ignored(
     async with make_inbox(configured, client=REMOTE) as inbox:
         await inbox.sign_in("sam")
         assert (await inbox.get("/inbox/")).status_code == 200
-        # Everything right (user, credential fingerprint) except the key it is signed with.
-        session = {
-            "user": "dana",
-            "via": "password",
-            "fp": _fingerprint(configured, "dana", "password"),
-        }
+        # A real session id (sam's) in a cookie signed with another key.
+        signed_cookie = inbox.client.cookies["cs_agent_inbox"]
+        payload = base64.b64decode(signed_cookie.split(".")[0] + "==")
+        session = {"sid": json.loads(payload)["sid"]}
         forged = TimestampSigner("guessed-key").sign(base64.b64encode(json.dumps(session).encode()))
         inbox.client.cookies.clear()
         inbox.client.cookies.set("cs_agent_inbox", forged.decode(), path="/inbox")

@@ -292,8 +292,12 @@ def test_upload_edit_approve_sends_exactly_one_email(browser: Browser, server: S
     ).to_be_visible()
     assert server.outbox() == []
 
-    # Approve & send in the first tab; the page follows the send until it is done.
+    # Approve & send in the first tab asks first, showing To, Cc and Subject; Send sends, and
+    # the call's page follows the send until it is done.
     page.get_by_role("button", name="Approve & send").click()
+    expect(page.get_by_role("heading", name="Send this email?")).to_be_visible()
+    assert server.outbox() == []
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Sent \d{4}-\d\d-\d\d"))).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Approve & send")).to_have_count(0)
     other.reload()

@@ -20,9 +20,10 @@ from cs_agent.core.domain import ApprovalRequest, CallSummary, DraftStatus, Foll
 from cs_agent.core.ids import inbox_call_url
 from cs_agent.core.passwords import hash_password, is_password_hash, verify_password
 from cs_agent.services.views import CallView, DraftView
-from cs_agent.web.auth import SignInLimiter, is_local_request, session_secret
+from cs_agent.web.auth import SignInLimiter, session_secret
 from cs_agent.web.deps import safe_next
 from cs_agent.web.forms import UploadForm, parse_attendees, split_addresses
+from cs_agent.web.locality import is_local_request
 from cs_agent.web.present import TranscriptLine, describe_event, highlight, locate_quotes
 from integrations.local import LocalApprovalChannel
 from storage.models import AuditEventRow
@@ -148,16 +149,29 @@ def test_the_limiter_keeps_a_bounded_memory() -> None:
 # --- the loopback rule --------------------------------------------------------------------------
 
 
-def _request(client: str, host: str) -> Request:
+def _request(client: str, host: str, *extra: tuple[bytes, bytes]) -> Request:
     return Request(
         {
             "type": "http",
             "method": "GET",
             "path": "/",
-            "headers": [(b"host", host.encode())],
+            "headers": [(b"host", host.encode()), *extra],
             "client": (client, 1234),
         }
     )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        (b"x-forwarded-for", b"203.0.113.9"),
+        (b"forwarded", b"for=203.0.113.9"),
+        (b"x-real-ip", b"203.0.113.9"),
+    ],
+)
+def test_a_request_through_a_proxy_is_never_local(header: tuple[bytes, bytes]) -> None:
+    # A same-host proxy connects from 127.0.0.1 and may well send Host: 127.0.0.1.
+    assert is_local_request(_request("127.0.0.1", "127.0.0.1:8000", header)) is False
 
 
 @pytest.mark.parametrize(
