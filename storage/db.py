@@ -18,6 +18,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from .files import private_sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # One lock per process: two runtimes in one process (tests) must not migrate at once.
@@ -27,9 +29,7 @@ _migrate_lock = threading.Lock()
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings each database needs."""
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -25,6 +25,7 @@ from cs_agent.services import context, process_call, queues, reminders, send_fol
 from cs_agent.services.context import Adapters, ServiceContext
 from cs_agent.services.recovery import Watchdog, new_executor_id
 from storage.db import make_engine, migrate
+from storage.files import private_dir, private_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ class Runtime(ServiceContext):
         An API-only process (``run_workflows=False``) still enqueues workflows; the workers run them.
         """
         settings = self.settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        # DBOS creates its SQLite file itself, with the umask's mode: create it private first.
+        private_sqlite_file(settings.system_database_url)
         migrate(self.engine)
         context.bind(self)
         config: DBOSConfig = {
