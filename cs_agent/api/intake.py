@@ -210,7 +210,8 @@ async def post_transcript(request: Request) -> JSONResponse:
         fields, raw, filename = await _from_multipart(request.headers, body, limit=limit)
         transcript_format = fields.format or (format_for_filename(filename) if filename else None)
     try:
-        transcript = check_transcript(raw, format=transcript_format)
+        # Decoding and checking a large transcript is CPU work: off the event loop.
+        transcript = await asyncio.to_thread(check_transcript, raw, format=transcript_format)
     except TranscriptError as error:
         raise api_error(422, "unparseable_transcript", str(error), line=error.line) from None
     if not await claim_signature(request, caller):

@@ -8,6 +8,7 @@ effect and before its checkpoint.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -80,16 +81,9 @@ async def process_call(call_id: str) -> str:
 @observed("analyze_call")
 async def analyze_call(ctx: ServiceContext, call_id: str) -> list[str]:
     """Run the analyzer and store what it found. Returns the action item ids in order."""
-    with session_scope(ctx.engine) as session:
-        call = repo.get_call(session, call_id=call_id)
-        if call is None:
-            raise WorkflowFailure(f"call {call_id} does not exist")
-        transcript = stored_transcript(call)
-        if not call.word_count:  # intake checked the text without counting its words
-            call.word_count = transcript.word_count()
-            session.add(call)
-        metadata = CallMetadata.model_validate(call.call_metadata)
-        repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
+    # Parsing a long transcript and storing the analysis are CPU and disk work: in a thread,
+    # so the event loop of a server that also runs workflows keeps answering meanwhile.
+    transcript, metadata = await asyncio.to_thread(_begin_analysis, ctx, call_id)
     analyzer = ctx.adapters.analyzer
     policy = analysis_retry_policy(ctx.settings)
     lookups = LookupOnlyTracker(ctx.adapters.tracker, service_retry_policy(ctx.settings))
@@ -110,6 +104,34 @@ async def analyze_call(ctx: ServiceContext, call_id: str) -> list[str]:
         item_id_for(call_id, position, item.title)
         for position, item in enumerate(analysis.action_items)
     ]
+    await asyncio.to_thread(_store_analysis, ctx, call_id, analysis, item_ids)
+    log.info(
+        "analyzed by %s: %d action items, $%.4f",
+        analysis.analyzer,
+        len(analysis.action_items),
+        analysis.usage.cost_usd if analysis.usage else 0.0,
+    )
+    return item_ids
+
+
+def _begin_analysis(ctx: ServiceContext, call_id: str) -> tuple[Transcript, CallMetadata]:
+    """The call's transcript and metadata, with the call marked as being analysed."""
+    with session_scope(ctx.engine) as session:
+        call = repo.get_call(session, call_id=call_id)
+        if call is None:
+            raise WorkflowFailure(f"call {call_id} does not exist")
+        transcript = stored_transcript(call)
+        if not call.word_count:  # intake checked the text without counting its words
+            call.word_count = transcript.word_count()
+            session.add(call)
+        metadata = CallMetadata.model_validate(call.call_metadata)
+        repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
+    return transcript, metadata
+
+
+def _store_analysis(
+    ctx: ServiceContext, call_id: str, analysis: CallAnalysis, item_ids: list[str]
+) -> None:
     with session_scope(ctx.engine) as session:
         repo.save_analysis(session, call_id=call_id, analysis=analysis, item_ids=item_ids)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.FILING)
@@ -123,13 +145,6 @@ async def analyze_call(ctx: ServiceContext, call_id: str) -> list[str]:
                 "cost_usd": analysis.usage.cost_usd if analysis.usage else 0.0,
             },
         )
-    log.info(
-        "analyzed by %s: %d action items, $%.4f",
-        analysis.analyzer,
-        len(analysis.action_items),
-        analysis.usage.cost_usd if analysis.usage else 0.0,
-    )
-    return item_ids
 
 
 class LookupOnlyTracker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
@@ -57,7 +58,7 @@ async def take_in_zoom_transcript(ctx: ServiceContext, job_data: dict[str, Any])
             ctx, source="zoom", metadata=metadata, reason=f"the transcript download failed: {error}"
         )
     try:
-        transcript = check_transcript(data, format=TranscriptFormat.VTT)
+        transcript = await asyncio.to_thread(check_transcript, data, format=TranscriptFormat.VTT)
     except TranscriptError as error:
         return record_failed_call(
             ctx,

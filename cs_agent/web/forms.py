@@ -6,6 +6,7 @@ name, so a page can point at exactly what to fix and keep everything else the pe
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -88,7 +89,8 @@ async def read_upload(form: FormData, *, max_bytes: int, our_domain: str) -> Upl
         upload.errors["transcript"] = "paste the transcript or choose its file"
     else:
         try:
-            upload.parsed = parse_transcript(data, format=fmt)
+            # Parsing is CPU work: in a thread, so the server keeps answering meanwhile.
+            upload.parsed = await asyncio.to_thread(parse_transcript, data, format=fmt)
         except TranscriptError as error:
             where = f"{upload.filename}: " if upload.filename else ""
             upload.errors["transcript"] = f"{where}{error}"

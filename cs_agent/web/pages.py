@@ -6,6 +6,7 @@ transcript, the draft with the decisions the person may take, and the audit log.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any
 
@@ -125,7 +126,8 @@ async def call_page(
     request: Request, call_id: str, person: PersonDep, runtime: RuntimeDep
 ) -> Response:
     """A call: summary, action items with quotes into the transcript, the draft, the audit log."""
-    return render_call(request, runtime, call_id, person)
+    # The page parses and lays out the whole transcript: CPU work, so in a thread.
+    return await asyncio.to_thread(render_call, request, runtime, call_id, person)
 
 
 @router.get("/calls/{call_id}/progress", name="call_progress")

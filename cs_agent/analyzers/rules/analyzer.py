@@ -49,12 +49,29 @@ class RulesAnalyzer:
         Each item is checked against ``tracker`` for an open issue with a matching title,
         which is then set as the item's ``existing_issue`` so the workflow links, not refiles.
         """
+        # The reading is CPU work (a 3-hour call takes a second or more): it runs in a worker
+        # thread, so the server's event loop keeps answering health checks and Slack's
+        # three-second acknowledgements meanwhile. Only the tracker look-ups run on the loop.
+        roster, items = await asyncio.to_thread(self._find_items, transcript, metadata)
+        await _link_existing(items, tracker, metadata)
+        return await asyncio.to_thread(self._write_up, transcript, metadata, roster, items)
+
+    def _find_items(
+        self, transcript: Transcript, metadata: CallMetadata
+    ) -> tuple[Roster, list[ActionItem]]:
         call_date = metadata.call_date or dt.date.today()
         roster = Roster(transcript, metadata, company_name=self._company, sender_name=self._sender)
         extractor = Extractor(transcript, roster, call_date, metadata.title)
         candidates = extractor.resolve(extractor.run())
-        items = [self._item(c) for c in candidates]
-        await _link_existing(items, tracker, metadata)
+        return roster, [self._item(c) for c in candidates]
+
+    def _write_up(
+        self,
+        transcript: Transcript,
+        metadata: CallMetadata,
+        roster: Roster,
+        items: list[ActionItem],
+    ) -> CallAnalysis:
         # Names are not topics, however often they are said.
         exclude = {w.lower() for p in roster.people for w in p.name.split()}
         for name in (metadata.customer.name if metadata.customer else "", self._company):
