@@ -18,8 +18,9 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "header",
         "name": "X-CS-Agent-Signature",
-        "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed '
-        "with CS_AGENT_WEBHOOK_SECRET>`, within 5 minutes of the server's clock.",
+        "description": "`t=<unix seconds>,v2=<hex HMAC-SHA256>`, keyed with "
+        "CS_AGENT_WEBHOOK_SECRET, of `v2:<t>:<METHOD>:<path>[?<query>]:<hex SHA-256 of the "
+        "body>`; within 5 minutes of the server's clock, and accepted once.",
     },
 }
 SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"signature": []}]
