@@ -29,6 +29,23 @@ from storage.db import make_engine, migrate
 log = logging.getLogger(__name__)
 
 
+def private_files(settings: Settings) -> None:
+    """Create the data dir 0700 and the SQLite databases 0600 (before SQLite creates them 0644).
+
+    They hold transcripts, attendee addresses and workflow inputs; SQLite gives its journal
+    files the database file's mode.
+    """
+    data_dir = settings.data_dir
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    if settings.database_url:
+        return
+    for name in ("cs-agent.db", "workflows.db"):
+        path = data_dir / name
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.chmod(0o600)
+
+
 class Runtime(ServiceContext):
     """The service context of a process, plus its lifecycle: migrate, launch DBOS, take work."""
 
@@ -54,7 +71,7 @@ class Runtime(ServiceContext):
         An API-only process (``run_workflows=False``) still enqueues workflows; the workers run them.
         """
         settings = self.settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_files(settings)
         migrate(self.engine)
         context.bind(self)
         config: DBOSConfig = {
