@@ -11,6 +11,7 @@ import re
 from typing import Final
 
 from cs_agent.core.domain import TranscriptFormat
+from cs_agent.core.text import first_unstorable, unstorable
 from cs_agent.core.transcripts.errors import TranscriptError, location_prefix
 
 _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
@@ -89,12 +90,13 @@ def _check_binary(data: bytes, fmt: TranscriptFormat | None) -> None:
 
 
 def _check_text(text: str, fmt: TranscriptFormat | None) -> str:
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+    index = first_unstorable(text)
+    if index is not None:
+        line = text.count("\n", 0, index) + 1
         raise TranscriptError(
-            f"{location_prefix(fmt, line)}the text has a NUL character, so it is binary data "
-            "or was decoded with the wrong encoding; expected a WebVTT, SRT, plain-text or JSON "
-            "transcript",
+            f"{location_prefix(fmt, line)}the text has {unstorable(text[index])}, so it is "
+            "binary data or was decoded with the wrong encoding; expected a WebVTT, SRT, "
+            "plain-text or JSON transcript",
             line=line,
             expected="a text transcript",
             format=fmt,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from cs_agent.core.domain import TranscriptFormat
+from cs_agent.core.text import unstorable
 from cs_agent.core.transcripts.common import Piece, clock_seconds
 from cs_agent.core.transcripts.detect import other_format_hint
 from cs_agent.core.transcripts.errors import TranscriptError, error_at, quoted
@@ -180,6 +181,10 @@ def _json_piece(item: Any, index: int, line: int | None) -> Piece:
         )
     if not isinstance(said, str):
         raise fail(f'"{key}" is {_json_kind(said)}; expected a string', "a text string")
+    for field, value in (("speaker", speaker), ("text", said)):
+        bad = unstorable(value) if isinstance(value, str) else None
+        if bad is not None:
+            raise fail(f"the {field} has {bad}; expected plain text", "plain text")
     start = _json_time(item, _JSON_START_KEYS, fail)
     end = _json_time(item, _JSON_END_KEYS, fail)
     if start is not None and end is not None and end < start:
