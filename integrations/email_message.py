@@ -12,11 +12,13 @@ import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, getaddresses, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from markdown_it import MarkdownIt
 
+from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.domain import OutgoingEmail
+from cs_agent.core.errors import RejectedInput
 
 # ``breaks``: a line break in the draft is a line break in the email (sign-offs, addresses),
 # as people expect from the text they approved.
@@ -44,11 +46,13 @@ def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage
     message = EmailMessage(policy=SMTP)
     sender_addr = parseaddr(email.sender)[1] or email.sender
     message["From"] = _address(sender_addr, email.sender_name)
-    message["To"] = ", ".join(_format_address(a) for a in email.to)
-    if email.cc:
-        message["Cc"] = ", ".join(_format_address(a) for a in email.cc)
+    to, cc = recipients(email)
+    message["To"] = ", ".join(_address(a.addr, a.name) for a in to)
+    if cc:
+        message["Cc"] = ", ".join(_address(a.addr, a.name) for a in cc)
     if email.reply_to:
-        message["Reply-To"] = _format_address(email.reply_to)
+        reply_to = _validated(email.reply_to, "reply_to")
+        message["Reply-To"] = _address(reply_to.addr, reply_to.name)
     message["Subject"] = one_line(email.subject)
     message["Message-ID"] = email.message_id
     message["Date"] = date or format_datetime(dt.datetime.now(dt.UTC))
@@ -62,14 +66,26 @@ def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage
     return message
 
 
+def recipients(email: OutgoingEmail) -> tuple[list[EmailAddress], list[EmailAddress]]:
+    """To and Cc as validated single mailboxes; a bad entry raises ``RejectedInput``.
+
+    The headers and the SMTP envelope are both built from this one list, so nobody can
+    receive the message without being shown in To or Cc.
+    """
+    to = [_validated(value, "to") for value in email.to]
+    cc = [_validated(value, "cc") for value in email.cc]
+    return to, cc
+
+
 def envelope_recipients(email: OutgoingEmail) -> list[str]:
     """The bare addresses of everyone in To and Cc, each once, in order."""
+    to, cc = recipients(email)
     seen: set[str] = set()
     addresses: list[str] = []
-    for _name, addr in getaddresses([*email.to, *email.cc]):
-        if addr and addr.lower() not in seen:
-            seen.add(addr.lower())
-            addresses.append(addr)
+    for address in [*to, *cc]:
+        if address.addr.lower() not in seen:
+            seen.add(address.addr.lower())
+            addresses.append(address.addr)
     return addresses
 
 
@@ -87,8 +103,13 @@ def _address(addr: str, name: str | None) -> str:
     return str(Address(display_name=one_line(name), username=local, domain=domain))
 
 
-def _format_address(value: str) -> str:
-    name, addr = parseaddr(value)
-    if not addr:
-        return value
-    return _address(addr, name)
+def _validated(value: str, field: str) -> EmailAddress:
+    try:
+        return EmailAddress.parse(value)
+    except InvalidAddress as error:
+        raise RejectedInput(
+            "email",
+            f"{field} entry {value!r} {error}; nothing was sent. Fix the address, edit the "
+            "draft and approve it again.",
+            field=field,
+        ) from None
