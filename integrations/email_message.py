@@ -1,7 +1,7 @@
 """Building the follow-up as a standards-compliant MIME message, shared by every mailer.
 
 The body is written in Markdown. Recipients get ``multipart/alternative``: the Markdown as the
-plain-text part (it reads well as text) and HTML rendered from it. Raw HTML in the Markdown is
+plain-text part rendered as text (``integrations.email_text``: no ``##`` or ``**``) and HTML rendered from it. Raw HTML in the Markdown is
 escaped, never passed through, so a drafted body cannot smuggle markup into an email.
 """
 
@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.domain import OutgoingEmail
 from cs_agent.core.errors import RejectedInput
+from integrations.email_text import render_text
 
 # ``breaks``: a line break in the draft is a line break in the email (sign-offs, addresses),
 # as people expect from the text they approved.
@@ -61,7 +62,7 @@ def build_mime(email: OutgoingEmail, *, date: str | None = None) -> EmailMessage
     if email.references:
         message["References"] = " ".join(email.references)
     message["X-Mailer"] = "cs-agent"
-    message.set_content(email.body, subtype="plain", charset="utf-8")
+    message.set_content(render_text(email.body), subtype="plain", charset="utf-8")
     message.add_alternative(render_html(email.body), subtype="html", charset="utf-8")
     return message
 
@@ -91,7 +92,9 @@ def envelope_recipients(email: OutgoingEmail) -> list[str]:
 
 def one_line(value: str) -> str:
     """``value`` with runs of line breaks and surrounding whitespace folded into one space."""
-    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
+    # Every character ``str.splitlines`` breaks on (vertical tab, form feed, the file/group/
+    # record separators, NEL, U+2028/9), not only CR and LF: the email package refuses them all.
+    return re.sub(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*", " ", value).strip()
 
 
 def _address(addr: str, name: str | None) -> str:

@@ -94,3 +94,18 @@ def test_header_recipients_equal_the_envelope(to: list[str], cc: list[str], subj
         if addr.lower() not in [s.lower() for s in seen]:
             seen.append(addr)
     assert [a.lower() for a in envelope] == [a.lower() for a in seen]
+
+
+async def test_the_plain_text_part_that_arrives_has_no_markdown(
+    server: SmtpTestServer, engine: Engine
+) -> None:
+    body = "Hi Priya,\n\n## Next steps\n\n**From us:**\n\n- pricing by Friday\n- [notes](https://ex.example/n)\n"
+    await smtp_mailer(server, engine).send(outgoing(body=body))
+    [received] = server.received
+    plain = received.parsed.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content().replace("\r\n", "\n")
+    assert "##" not in text and "**" not in text
+    assert "Next steps\n" in text and "From us:\n" in text
+    assert "- pricing by Friday" in text
+    assert "notes (https://ex.example/n)" in text
