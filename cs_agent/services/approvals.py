@@ -236,7 +236,9 @@ def validate_email_fields(
     for field, addresses in (("to", to), ("cc", cc)):
         bad = [a for a in addresses if not is_email_address(a)]
         if bad:
-            problems[field] = "not a single email address: " + ", ".join(repr(a) for a in bad)
+            # Each bad entry named as typed, line breaks shown as \r \n so they are visible.
+            shown = (a.replace("\r", "\\r").replace("\n", "\\n") for a in bad)
+            problems[field] = "not an email address: " + ", ".join(shown)
     return problems
 
 
