@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -33,6 +33,7 @@ from cs_agent.api.deps import api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
 from cs_agent.api.openapi import SECURED
 from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.core.ids import call_status_path
 from cs_agent.core.transcripts import TranscriptError, format_for_filename
@@ -63,6 +64,18 @@ class AttendeeIn(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     email: str | None = Field(default=None, max_length=320)
     side: Side | None = Field(default=None, description="`customer` or `us`.")
+
+    @field_validator("email")
+    @classmethod
+    def _one_mailbox(cls, value: str | None) -> str | None:
+        # One validated mailbox, stored bare: a CR/LF, a comma list or a group is refused
+        # here (422 naming the field), so it can never reach a header or an envelope.
+        if value is None or not value.strip():
+            return None
+        try:
+            return EmailAddress.parse(value).addr
+        except InvalidAddress as error:
+            raise ValueError(f"not a single email address: {error}") from None
 
 
 class CallFields(BaseModel):

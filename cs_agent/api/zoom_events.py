@@ -13,8 +13,9 @@ import hashlib
 import hmac
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.signatures import SignatureError
 
 SIGNATURE_HEADER = "x-zm-signature"
@@ -118,6 +119,18 @@ class Recording(BaseModel):
     timezone: str | None = Field(default=None, max_length=100)
     host_email: str | None = Field(default=None, max_length=320)
     recording_files: list[RecordingFile] = Field(default_factory=list)
+
+    @field_validator("host_email")
+    @classmethod
+    def _one_mailbox(cls, value: str | None) -> str | None:
+        # One validated mailbox, stored bare: a CR/LF, a comma list or a group is refused
+        # here (422 naming the field), so it can never reach a header or an envelope.
+        if value is None or not value.strip():
+            return None
+        try:
+            return EmailAddress.parse(value).addr
+        except InvalidAddress as error:
+            raise ValueError(f"not a single email address: {error}") from None
 
     def transcript_file(self) -> RecordingFile | None:
         """The transcript among the files, if there is one with a download URL."""

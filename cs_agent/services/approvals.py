@@ -9,10 +9,10 @@ so however many times Approve is clicked, one email is sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from sqlmodel import Session
 
+from cs_agent.core.addresses import EmailAddress
 from cs_agent.core.domain import DraftStatus, FollowUpDraft
 from cs_agent.core.ports import ApprovalOutcome
 from cs_agent.services import approval_requests, send_followup
@@ -236,15 +236,15 @@ def validate_email_fields(
     for field, addresses in (("to", to), ("cc", cc)):
         bad = [a for a in addresses if not is_email_address(a)]
         if bad:
-            problems[field] = "not an email address: " + ", ".join(bad)
+            # Each bad entry named as typed, line breaks shown as \r \n so they are visible.
+            shown = (a.replace("\r", "\\r").replace("\n", "\\n") for a in bad)
+            problems[field] = "not an email address: " + ", ".join(shown)
     return problems
 
 
 def is_email_address(value: str) -> bool:
     """A plausible single address (``name@domain.tld``, optionally with a display name)."""
-    _name, addr = parseaddr(value)
-    local, at, domain = addr.rpartition("@")
-    return bool(at and local and "." in domain and " " not in addr and not domain.endswith("."))
+    return EmailAddress.is_valid(value)
 
 
 def _get(session: Session, draft_id: str) -> DraftRow:

@@ -10,10 +10,10 @@ import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 from starlette.datastructures import FormData, UploadFile
 
+from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.domain import (
     Attendee,
     CallMetadata,
@@ -23,7 +23,7 @@ from cs_agent.core.domain import (
     TranscriptFormat,
 )
 from cs_agent.core.transcripts import TranscriptError, format_for_filename, parse_transcript
-from cs_agent.services.approvals import is_email_address, validate_email_fields
+from cs_agent.services.approvals import validate_email_fields
 from cs_agent.web.numbers import parse_number
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
@@ -158,13 +158,14 @@ def parse_attendees(
         if "@" not in entry:
             attendees.append(Attendee(name=entry))
             continue
-        parsed = getaddresses([entry])
-        name, email = parsed[0] if len(parsed) == 1 else ("", "")
-        if not is_email_address(email):
+        try:
+            address = EmailAddress.parse(entry)
+        except InvalidAddress:
             errors["attendees"] = (
                 f'line {number}: {entry!r} is not "Name <email>", an email address, or a name'
             )
             break
+        name, email = address.name, address.addr
         domain = email.rpartition("@")[2].lower()
         side = None
         if customer_domain and domain == customer_domain:

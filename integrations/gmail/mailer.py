@@ -46,7 +46,7 @@ from cs_agent.core.errors import (
 )
 from cs_agent.core.ports import CheckResult
 from integrations.blocking_mailer import BlockingMailer
-from integrations.email_message import build_mime
+from integrations.email_message import build_mime, envelope_recipients
 from integrations.gmail.auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
 from integrations.gmail.http import HttpxHttp
 
@@ -243,7 +243,7 @@ class GmailMailer(BlockingMailer):
                 .list(userId="me", q=f'subject:"{phrase}"', maxResults=10)
             ),
         )
-        recipients = {addr.lower() for addr in _addresses([*email.to, *email.cc])}
+        recipients = {addr.lower() for addr in envelope_recipients(email)}
         for candidate in listing.get("threads", []):
             thread = self._get_thread(str(candidate["id"]))
             if thread is None:

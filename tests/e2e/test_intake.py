@@ -372,6 +372,23 @@ async def test_bodies_that_are_not_a_json_object(
         ({"transcript": VTT, "title": "a\u0000b"}, "title"),
         ({"transcript": VTT, "customer": {"name": "\ud800"}}, "customer.name"),
         ({"transcript": "Ann: hello\nBob: \ud800\n"}, "transcript"),
+        (
+            {
+                "transcript": VTT,
+                "attendees": [
+                    {"name": "Ann", "email": "ann@acme.example"},
+                    {"name": "Tom", "email": "tom@acme.example\r\nBcc: hidden@evil.example"},
+                ],
+            },
+            "attendees.1.email",
+        ),
+        (
+            {
+                "transcript": VTT,
+                "attendees": [{"name": "Lena", "email": "lena@acme.example,hidden2@evil.example"}],
+            },
+            "attendees.0.email",
+        ),
     ],
     ids=[
         "missing",
@@ -385,6 +402,8 @@ async def test_bodies_that_are_not_a_json_object(
         "nul",
         "surrogate",
         "surrogate-in-transcript",
+        "email-with-header",
+        "email-list",
     ],
 )
 async def test_invalid_fields_are_named(

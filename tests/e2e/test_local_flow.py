@@ -167,6 +167,6 @@ async def test_edited_draft_is_what_gets_sent(runtime: Runtime) -> None:
     message = email.message_from_bytes(only.read_bytes(), policy=email.policy.default)
     assert message["Subject"] == "Edited: next steps"
     plain = message.get_body(preferencelist=("plain",))
-    assert plain is not None and "The **edited** recap." in plain.get_content()
+    assert plain is not None and "The edited recap." in plain.get_content()
     html = message.get_body(preferencelist=("html",))
     assert html is not None and "<strong>edited</strong>" in html.get_content()

@@ -181,6 +181,16 @@ async def test_edit_then_approve_sends_the_edited_email(
     assert set(answer["errors"]) == {"to", "subject"}
     assert "not an email address" in answer["errors"]["to"]
     assert draft_row(runtime, draft_id).version == 1, "an invalid edit changes nothing"
+    smuggled = await post_signed(
+        client,
+        slack.submit(
+            view,
+            {"cc": "Bcc: x@evil.example, lena@acme.example,hidden2@evil.example"},
+            user=APPROVER,
+        ),
+    )
+    assert "Bcc: x@evil.example" in smuggled.json()["errors"]["cc"]
+    assert draft_row(runtime, draft_id).version == 1
 
     edited_body = "Hi Priya,\n\nThe **edited** recap, with the pricing we agreed.\n"
     good = await post_signed(
@@ -218,7 +228,7 @@ async def test_edit_then_approve_sends_the_edited_email(
     assert "priya.natarajan@acmefreight.example" in parsed["To"]
     assert "lena.hoffmann@acmefreight.example" in parsed["Cc"]
     plain = parsed.get_body(preferencelist=("plain",))
-    assert plain is not None and "The **edited** recap" in plain.get_content()
+    assert plain is not None and "The edited recap" in plain.get_content()
     log = audit_actions(runtime, call_id)
     assert (f"slack:{APPROVER}", "edited") in log and (f"slack:{APPROVER}", "approved") in log
 

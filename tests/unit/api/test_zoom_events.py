@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from cs_agent.api.errors import describe_validation
 from cs_agent.api.zoom_events import (
     TranscriptCompletedEvent,
     url_validation_response,
@@ -114,3 +116,16 @@ def test_only_zoom_or_the_configured_origin_is_fetched(
     url: str, api_url: str, allowed: bool
 ) -> None:
     assert (download_url_problem(url, api_url=api_url) is None) is allowed
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["tom@acme.example\r\nBcc: hidden@evil.example", "lena@acme.example,hidden2@evil.example"],
+)
+def test_a_hostile_host_email_is_refused_naming_the_field(hostile: str) -> None:
+    data = json.loads((FIXTURES / "recording.transcript_completed.example.json").read_text())
+    data["payload"]["object"]["host_email"] = hostile
+    with pytest.raises(ValidationError) as raised:
+        TranscriptCompletedEvent.model_validate(data)
+    _detail, field = describe_validation(raised.value.errors(include_url=False))
+    assert field == "payload.object.host_email"
