@@ -25,6 +25,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from cs_agent import slack_gate
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core.domain import DraftStatus, FollowUpDraft
 from cs_agent.core.errors import ExternalError
@@ -420,11 +421,15 @@ class SlackEndpoint:
         self.router: APIRouter | None = None
         if signing_secret is not None:
             handler = AsyncSlackRequestHandler(self.bolt)
+            secret = signing_secret
             router = APIRouter(tags=["slack"])
 
             @router.post("/slack/events", summary="Slack interactivity (signed by Slack)")
             async def slack_events(request: Request) -> Response:
                 """Button clicks and modal submissions from Slack."""
+                refused = await slack_gate.refuse(request, secret)
+                if refused is not None:
+                    return refused
                 return await handler.handle(request)
 
             self.router = router

@@ -40,55 +40,32 @@ from cs_agent.core.slack_ids import (
     RETRY,
     ButtonValue,
 )
+from integrations.slack.text import (
+    CONFIRM_TEXT,
+    FIELD_TEXT,
+    HEADER_TEXT,
+    INPUT_TEXT,
+    MAX_BLOCKS,
+    NOTIFICATION_TEXT,
+    SECTION_TEXT,
+    cut,
+    cut_escaped,
+    escape,
+)
 
 EVENT_TYPE = "cs_agent_approval_request"
 """Message metadata type on every approval request: how a repost after a crash is avoided."""
 
-# Slack's limits (docs.slack.dev/reference/block-kit) that slack_sdk does not check for us.
-MAX_BLOCKS = 50
-SECTION_TEXT = 3000
-FIELD_TEXT = 2000
-HEADER_TEXT = 150
-INPUT_TEXT = 3000
-"""The most a plain_text_input holds: longer bodies cannot be edited in a modal."""
-NOTIFICATION_TEXT = 300
 MAX_ITEM_SECTIONS = 8
 """Action items are packed into sections; past this many the rest are counted, not listed."""
+RISKS_SHOWN = 5
+RISK_TEXT = 300
+"""Each risk's escaped length: five of them always leave room for the summary."""
 
 _MENTIONABLE = re.compile(r"^slack:([UW][A-Z0-9]+)$")
 
 
 # --- text helpers ---------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control sequences."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cut(text: str, limit: int, *, more: str = "…") -> str:
-    """``text`` shortened to ``limit`` characters at a paragraph, line, sentence or word end."""
-    if len(text) <= limit:
-        return text
-    room = max(limit - len(more), 0)
-    head = text[:room]
-    for separator in ("\n\n", "\n", ". ", " "):
-        index = head.rfind(separator)
-        if index >= room * 0.6:
-            head = head[: index + (1 if separator == ". " else 0)]
-            break
-    return head.rstrip() + more
-
-
-def cut_escaped(text: str, limit: int, *, more: str = "…") -> str:
-    """Cut, then escape for mrkdwn, staying within ``limit`` and never splitting an entity."""
-    budget = limit
-    while True:
-        escaped = escape(cut(text, budget, more=more))
-        if len(escaped) <= limit:
-            return escaped
-        # Shrink in proportion to the expansion, by at least one character each round.
-        budget = max(min(budget - 1, budget * limit // len(escaped)), 0)
 
 
 def mention(actor: str | None) -> str:
@@ -163,7 +140,8 @@ def approval_message(
     serialised = [block.to_dict() for block in blocks]  # slack_sdk validates each block here
     if len(serialised) > MAX_BLOCKS:
         raise ValueError(f"approval message has {len(serialised)} blocks; Slack allows 50")
-    text = cut(f"{heading}: {draft.subject} ({_status_word(draft)})", NOTIFICATION_TEXT)
+    # The notification text is mrkdwn too: escaped like every other field.
+    text = cut_escaped(f"{heading}: {draft.subject} ({_status_word(draft)})", NOTIFICATION_TEXT)
     return text, serialised
 
 
@@ -178,10 +156,12 @@ def message_metadata(request: ApprovalRequest) -> dict[str, Any]:
 def _summary_block(request: ApprovalRequest) -> SectionBlock:
     summary = request.summary
     head = f"*Summary* ({escape(summary.sentiment)})\n"
-    risks = "".join(f"\n• Risk: {escape(cut(r, 300))}" for r in summary.risks[:5])
-    room = SECTION_TEXT - len(head) - len(risks)
+    risks = "".join(f"\n• Risk: {cut_escaped(r, RISK_TEXT)}" for r in summary.risks[:RISKS_SHOWN])
+    # Risks are bounded (5 × ~310) and the head is short, so the room is never negative; the
+    # max() and the final cut keep that true even if those bounds change.
+    room = max(SECTION_TEXT - len(head) - len(risks), 0)
     text = cut_escaped(summary.text or "No summary.", room)
-    return SectionBlock(text=MarkdownTextObject(text=head + text + risks))
+    return SectionBlock(text=MarkdownTextObject(text=(head + text + risks)[:SECTION_TEXT]))
 
 
 def _item_line(position: int, title: str, issue: IssueRef | None, extra: str) -> str:
@@ -246,6 +226,13 @@ def _body_preview(draft: FollowUpDraft) -> SectionBlock:
     return SectionBlock(text=PlainTextObject(text=body, emoji=False))
 
 
+def confirm_text(draft: FollowUpDraft) -> str:
+    """The Approve dialog's text: the subject and every recipient, To and Cc."""
+    to = ", ".join(draft.to) or "nobody"
+    cc = f"; Cc: {', '.join(draft.cc)}" if draft.cc else ""
+    return cut(f"“{draft.subject}” goes now to: {to}{cc}.", CONFIRM_TEXT)
+
+
 def _status_word(draft: FollowUpDraft) -> str:
     return {
         DraftStatus.PENDING: "waiting for approval",
@@ -271,7 +258,8 @@ def _status_blocks(draft: FollowUpDraft, *, thread_note: bool) -> list[Block]:
                         style="primary",
                         confirm=ConfirmObject(
                             title="Send this email?",
-                            text=cut(f"“{draft.subject}” goes to {', '.join(draft.to)} now.", 300),
+                            # plain_text: nothing here is meant as formatting.
+                            text=PlainTextObject(text=confirm_text(draft), emoji=False),
                             confirm="Send",
                             deny="Not yet",
                         ),
@@ -300,7 +288,7 @@ def _status_blocks(draft: FollowUpDraft, *, thread_note: bool) -> list[Block]:
 def failure_reply(draft: FollowUpDraft, reason: str) -> tuple[str, list[dict[str, Any]]]:
     """The thread reply when sending failed: why, and Retry / Edit buttons."""
     value = ButtonValue(draft.id, draft.version).encode()
-    text = cut(f"Sending “{draft.subject}” failed: {reason}", NOTIFICATION_TEXT)
+    text = cut_escaped(f"Sending “{draft.subject}” failed: {reason}", NOTIFICATION_TEXT)
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -328,7 +316,7 @@ def reminder_reply(
     age = f"{hours:.0f} hours" if hours >= 2 else f"{waited.total_seconds() / 60:.0f} minutes"
     who = [f"<@{owner}>"] if owner else []
     who += [person for person in approvers if person not in who]
-    text = cut(
+    text = cut_escaped(
         f"Reminder: the follow-up to {customer} (“{draft.subject}”) has waited {age} for a decision.",
         NOTIFICATION_TEXT,
     )

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.domain import ApprovalRequest, Side
 from cs_agent.core.errors import ExternalError
+from integrations.slack.answers import looked_up_user
 from integrations.slack.api import call_slack
 from integrations.slack.config import SlackConfig, customer_keys
 
@@ -85,7 +86,7 @@ class SlackPeople:
                     raise
                 log.warning("cannot look up %s in Slack: %s", email, error)
                 return None
-            self._emails[key] = str(found["user"]["id"]) if found is not None else None
+            self._emails[key] = looked_up_user(found) if found is not None else None
         return self._emails[key]
 
     async def group_members(self, *, fresh: bool = False) -> frozenset[str]:

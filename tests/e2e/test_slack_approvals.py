@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,14 @@ from storage.db import make_engine
 
 from ..conftest import EXAMPLES, REPO_ROOT
 from ..emulators.base import Fault
-from ..emulators.slack import SlackEmulator
+from ..emulators.slack import SlackEmulator, sign
 from ..slack_env import (
     APPROVER,
     CHANNEL,
     GROUP_MEMBER,
     OUTSIDER,
     OWNER,
+    SIGNING_SECRET,
     actions_of,
     audit_actions,
     draft_row,
@@ -545,3 +547,44 @@ async def test_a_process_killed_between_posting_and_recording_leaves_one_message
         assert slack.requests_to("/api/chat.update"), "the found message was brought up to date"
     finally:
         await runtime.stop()
+
+
+def _signed(body: bytes, *, stamp: str | None = None) -> dict[str, str]:
+    """Headers Slack would send with ``body``, signed with the app's secret."""
+    stamp = stamp or str(int(time.time()))
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": sign(SIGNING_SECRET, stamp, body),
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ("{not json", "payload"),
+        ("[1, 2]", "payload"),
+        ('{"user": {"id": "U1"}}', "payload.type"),
+        ('{"type": "block_actions", "user": "U1"}', "payload.user.id"),
+    ],
+    ids=["bad-json", "not-an-object", "no-type", "user-wrong-type"],
+)
+async def test_signed_but_malformed_payloads_get_400_naming_the_field(
+    runtime: Runtime, client: httpx.AsyncClient, payload: str, field: str
+) -> None:
+    body = urllib.parse.urlencode({"payload": payload}).encode()
+    response = await client.post("/slack/events", content=body, headers=_signed(body))
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+async def test_a_non_numeric_timestamp_is_401_and_an_oversized_body_413(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    body = b"payload=%7B%7D"
+    headers = _signed(body, stamp="abc")
+    response = await client.post("/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+    big = b"payload=" + b"x" * (300 * 1024)
+    response = await client.post("/slack/events", content=big, headers=_signed(big))
+    assert response.status_code == 413

@@ -14,15 +14,8 @@ from cs_agent.bootstrap.adapters import choose_approvals
 from cs_agent.config import Settings
 from cs_agent.core.domain import DraftStatus
 from cs_agent.core.slack_ids import read_edit_submission
-from integrations.slack.blocks import (
-    INPUT_TEXT,
-    MAX_BLOCKS,
-    SECTION_TEXT,
-    approval_message,
-    cut,
-    cut_escaped,
-    edit_modal,
-)
+from integrations.slack.blocks import approval_message, edit_modal
+from integrations.slack.text import INPUT_TEXT, MAX_BLOCKS, SECTION_TEXT, cut, cut_escaped
 from storage.db import make_engine
 
 from ...conftest import REPO_ROOT

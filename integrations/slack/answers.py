@@ -1,0 +1,39 @@
+"""Pydantic models of the fields we read from Slack's answers, so an odd shape degrades.
+
+Slack answering ``ok`` without the field we read (``users.lookupByEmail`` with no ``user``)
+once failed the whole call with a TypeError; now the answer is validated and the caller
+goes on without it (no owner mention, a log line).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+log = logging.getLogger(__name__)
+
+
+class _User(BaseModel):
+    id: str
+
+
+class UserLookup(BaseModel):
+    """``users.lookupByEmail``: only the user's id is read."""
+
+    user: _User
+
+
+def looked_up_user(answer: Any) -> str | None:
+    """The user id in a ``users.lookupByEmail`` answer, or None (logged) if it has none."""
+    data = getattr(answer, "data", answer)
+    if not isinstance(data, Mapping):
+        log.warning("users.lookupByEmail answered without an object; no mention")
+        return None
+    try:
+        return UserLookup.model_validate(dict(data)).user.id
+    except ValidationError as error:
+        log.warning("users.lookupByEmail answered an unexpected shape; no mention: %s", error)
+        return None
