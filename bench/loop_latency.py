@@ -27,7 +27,6 @@ from tests.e2e.busy_server import (  # noqa: E402
     large_transcript,
     running_server,
     server_env,
-    status_of,
     submission,
     submit,
     wait_for_status,
@@ -53,7 +52,9 @@ async def health_latencies(client: httpx.AsyncClient, until: asyncio.Event) -> l
     return latencies
 
 
-async def measure(url: str, size: int, idle_seconds: float) -> tuple[list[float], list[float], float]:
+async def measure(
+    url: str, size: int, idle_seconds: float
+) -> tuple[list[float], list[float], float]:
     async with (
         httpx.AsyncClient(base_url=url, timeout=60) as client,
         httpx.AsyncClient(base_url=url, timeout=60) as prober,
@@ -70,8 +71,7 @@ async def measure(url: str, size: int, idle_seconds: float) -> tuple[list[float]
         await wait_for_status(client, call_id, {"analyzing"}, timeout=120)
         stop = asyncio.Event()
         busy_task = asyncio.create_task(health_latencies(prober, stop))
-        while await status_of(client, call_id) == "analyzing":
-            await asyncio.sleep(0.1)
+        await wait_for_status(client, call_id, {"filing", "awaiting_approval"}, timeout=600)
         stop.set()
         busy = await busy_task
         await wait_for_status(client, call_id, {"awaiting_approval"}, timeout=120)
