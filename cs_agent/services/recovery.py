@@ -98,7 +98,15 @@ class Watchdog:
                 for name, value in keepalive_settings(self.timeout).items():
                     # Not a bind parameter: SET takes none; ``name`` and ``value`` are ours.
                     conn.execute(text(f"SET {name} = {int(value)}"))
-                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
+                key = {"key": self.key}
+                if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), key).scalar():
+                    # Another live process uses this id (two workers given one
+                    # CS_AGENT_EXECUTOR_ID), or a peer is resuming a dead one's work under it.
+                    log.warning(
+                        "executor id %s is held by another session; waiting for it",
+                        self.executor_id,
+                    )
+                    conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
             except BaseException:
                 conn.close()
                 raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -137,3 +139,23 @@ def test_the_lock_session_carries_the_keepalives(engine: Engine) -> None:
         assert idle == "2s" or idle == "2"
     finally:
         worker.release()
+
+
+def test_a_second_process_with_the_same_id_waits_until_the_first_is_gone(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = Watchdog(engine, "shared-id"), Watchdog(engine, "shared-id")
+    first.hold()
+    waiting = threading.Thread(target=second.hold)
+    with caplog.at_level(logging.WARNING, logger=recovery.__name__):
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive(), "it must not run beside a live process of the same id"
+        first.release()
+        waiting.join(timeout=10)
+    try:
+        assert not waiting.is_alive()
+        assert second.holds_lock()
+        assert "held by another session" in caplog.text
+    finally:
+        second.release()
