@@ -108,6 +108,7 @@ class Watchdog:
                     )
                     conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
             except BaseException:
+                conn.invalidate()  # never back to the pool with a session lock possibly held
                 conn.close()
                 raise
             self._lock_conn = conn
