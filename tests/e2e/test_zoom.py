@@ -322,23 +322,43 @@ async def test_the_download_token_reaches_neither_the_logs_nor_the_workflow_data
             assert form not in path.read_bytes(), (path.name, form)
 
 
-async def test_a_token_sealed_with_another_secret_leaves_a_failed_call_saying_why(
-    client: httpx.AsyncClient, zoom: ZoomEmulator, zoom_runtime: Runtime
-) -> None:
-    url = zoom.add_file("file-k", ZOOM_VTT, token=TOKEN)
-    job = ZoomTranscriptJob(meeting_uuid="m-rotated", download_url=url, download_token=TOKEN)
+def _sealed_with_another_secret(job: ZoomTranscriptJob) -> dict[str, Any]:
     # As if CS_AGENT_ZOOM_SECRET_TOKEN changed between the event and its taking in.
     other_key = derive_key(b"the previous secret", purpose=zoom_ingest.SEALING_PURPOSE)
+    return job.sealed(other_key).model_dump(mode="json")
+
+
+def _stored_by_an_earlier_version(job: ZoomTranscriptJob) -> dict[str, Any]:
+    return {**job.model_dump(mode="json"), "download_token": job.download_token.get_secret_value()}
+
+
+@pytest.mark.parametrize(
+    ("stored", "status"),
+    [(_sealed_with_another_secret, "failed"), (_stored_by_an_earlier_version, "awaiting_approval")],
+    ids=["sealed-with-another-secret", "unsealed-from-an-earlier-version"],
+)
+async def test_a_stored_job_is_taken_in_or_fails_saying_why_its_token_is_unreadable(
+    client: httpx.AsyncClient,
+    zoom: ZoomEmulator,
+    zoom_runtime: Runtime,
+    stored: Any,
+    status: str,
+) -> None:
+    url = zoom.add_file("file-k", ZOOM_VTT, token=TOKEN)
+    job = ZoomTranscriptJob(meeting_uuid="m-stored", download_url=url, download_token=TOKEN)
     workflow_id = ids.zoom_workflow_id(job.meeting_uuid)
     with SetWorkflowID(workflow_id):
         await DBOS.enqueue_workflow_async(
-            queues.INTAKE_QUEUE,
-            zoom_ingest.ingest_zoom_transcript,
-            job.sealed(other_key).model_dump(mode="json"),
+            queues.INTAKE_QUEUE, zoom_ingest.ingest_zoom_transcript, stored(job)
         )
     call_id = await queues.wait_for(workflow_id, timeout=60)
+    if status != "failed":
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
     view = load_call_view(zoom_runtime, call_id)
-    assert view is not None and view.status == "failed"
-    assert view.failure_reason is not None
-    assert "CS_AGENT_ZOOM_SECRET_TOKEN" in view.failure_reason
-    assert zoom.requests == []
+    assert view is not None and view.status == status
+    if status == "failed":
+        assert view.failure_reason is not None
+        assert "CS_AGENT_ZOOM_SECRET_TOKEN" in view.failure_reason
+        assert zoom.requests == []
+    else:
+        assert len(zoom.requests_to("/rec/download/file-k")) == 1
