@@ -93,12 +93,33 @@ def test_userinfo_never_survives(user: str, password: str, tail: str) -> None:
     assert "postgresql://***@db.example/x" in masked
 
 
+LOGGERS = (
+    "httpx",
+    "httpcore.http11",
+    "dbos",
+    "dbos._core",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+)
+
+
 @pytest.fixture
 def stream() -> Iterator[io.StringIO]:
+    # Servers started by earlier tests (uvicorn's dictConfig) disable, quieten or detach these
+    # loggers: start from how a fresh process has them, and put them back afterwards.
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    state = [(log.level, log.disabled, log.propagate, log.handlers[:]) for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.NOTSET)
+        log.disabled, log.propagate, log.handlers = False, True, []
     buffer = io.StringIO()
     yield buffer
     logging.getLogger().handlers.clear()
     logging.getLogger("dbos").handlers.clear()
+    for log, (level, disabled, propagate, handlers) in zip(loggers, state, strict=True):
+        log.setLevel(level)
+        log.disabled, log.propagate, log.handlers = disabled, propagate, handlers
 
 
 @pytest.mark.parametrize("mask_pii", [True, False])
@@ -119,7 +140,7 @@ def test_every_logger_is_masked_even_with_pii_masking_off(
     text = stream.getvalue()
     assert SECRET not in text
     lines = [json.loads(line) for line in text.splitlines()]
-    assert len(lines) == 5
+    assert len(lines) == 5, [line["logger"] for line in lines]
     assert lines[0]["message"] == (
         'HTTP Request: GET https://zoom.us/rec/download/f1?access_token=*** "HTTP/1.1 200 OK"'
     )
