@@ -55,6 +55,8 @@ from integrations.slack.text import (
 
 EVENT_TYPE = "cs_agent_approval_request"
 """Message metadata type on every approval request: how a repost after a crash is avoided."""
+REMINDER_EVENT_TYPE = "cs_agent_reminder"
+"""Message metadata type on every reminder: the thread is searched for it before posting."""
 
 MAX_ITEM_SECTIONS = 8
 """Action items are packed into sections; past this many the rest are counted, not listed."""
@@ -150,6 +152,15 @@ def message_metadata(request: ApprovalRequest) -> dict[str, Any]:
     return {
         "event_type": EVENT_TYPE,
         "event_payload": {"draft_id": request.draft.id, "call_id": request.call_id},
+    }
+
+
+def reminder_metadata(draft_id: str, number: int) -> dict[str, Any]:
+    """The metadata posted with reminder ``number`` about ``draft_id``, found again by
+    ``conversations.replies``."""
+    return {
+        "event_type": REMINDER_EVENT_TYPE,
+        "event_payload": {"draft_id": draft_id, "reminder": number},
     }
 
 
