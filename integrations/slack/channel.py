@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
 from cs_agent.core.errors import ExternalError, RejectedInput
-from cs_agent.core.ids import call_status_url
+from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
 from integrations.slack.answers import thread_page
 from integrations.slack.api import SYSTEM, call_slack
@@ -222,7 +222,10 @@ class SlackApprovalChannel:
         self, trigger_id: str, draft: FollowUpDraft, *, channel_id: str
     ) -> None:
         """The Edit modal, prefilled with ``draft``, for the person who clicked."""
-        await self._open_modal(trigger_id, edit_modal(draft, channel_id=channel_id))
+        inbox_url = inbox_call_url(self._config.public_url, draft.call_id)
+        await self._open_modal(
+            trigger_id, edit_modal(draft, channel_id=channel_id, inbox_url=inbox_url)
+        )
 
     async def open_reject_modal(
         self, trigger_id: str, draft: FollowUpDraft, *, channel_id: str

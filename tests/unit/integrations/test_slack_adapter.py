@@ -180,3 +180,24 @@ async def test_without_the_history_scope_the_reminder_is_posted_and_logged(
         await channel.remind(request, waited=dt.timedelta(hours=25))
     assert _reminders(slack, request) == [1]
     assert "channels:history" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("subject", "Renewal " * 400, "Subject"),
+        ("cc", [f"person{n}.with.a.long.name@acmefreight.example" for n in range(80)], "Cc"),
+    ],
+    ids=["subject", "cc"],
+)
+async def test_a_to_cc_or_subject_too_long_for_a_slack_form_is_sent_to_the_web_inbox(
+    slack: SlackEmulator, field: str, value: object, named: str
+) -> None:
+    draft = a_request(**{field: value}).draft
+    await adapter(slack).open_edit_modal("trigger-1", draft, channel_id="C0APPROVALS")
+    (view,) = slack.views  # Slack took it (an input over 3,000 characters it refuses)
+    assert not [b for b in view["blocks"] if b["type"] == "input"], "nothing to save cut"
+    assert "submit" not in view
+    text = json.dumps(view["blocks"])
+    assert named in text and "web inbox" in text
+    assert "/inbox/calls/call-1" in text
