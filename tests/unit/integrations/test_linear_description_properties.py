@@ -81,12 +81,8 @@ _PIECES = st.sampled_from(
     ]
 )
 hostile = st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=14).map("".join)
-named = hostile.filter(lambda text: bool(one_word(text)))
+named = hostile.filter(lambda text: bool(customer_name(text)))
 _PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-
-
-def one_word(text: str) -> str:
-    return customer_name(text)
 
 
 @st.composite
@@ -161,7 +157,7 @@ def test_hostile_text_cannot_format_link_mention_or_forge_the_customer(
     body = issue_description(item, call, assigned=assigned)
     title = issue_title(item)
     assert utf16_length(title) <= TITLE_LIMIT and "\n" not in title and "\r" not in title
-    assert bool(title) == bool(one_word(item.title))
+    assert bool(title) == bool(customer_name(item.title))
     assert utf16_length(body) <= DESCRIPTION_LIMIT
     check_body(body, call)
     assert call.customer_name is not None
@@ -214,7 +210,6 @@ def test_cut_never_splits_an_escape_or_a_character(text: str, limit: int) -> Non
     if kept != escaped:
         body = kept.removesuffix("…")
         assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
-        assert unescape(body) == unescape(body)  # total: never raises
         assert text.startswith(unescape(body).rstrip()) or not body
 
 
