@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ from sqlalchemy import func, select
 
 from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
+from cs_agent.cli.common import CliError
+from cs_agent.cli.process import call_metadata
 from cs_agent.config import Settings
 from cs_agent.core.domain import CallAnalysis, CallMetadata, Transcript
 from cs_agent.core.ports import TaskTracker
@@ -27,6 +30,7 @@ from storage.db import session_scope
 from storage.models import CallRow
 
 from ..conftest import EXAMPLES
+from ..emulators.zoom import sign, transcript_completed
 from .intake_helpers import LIMIT, SECRET, TOKEN, aclient, bearer
 
 JSON_TRANSCRIPT = (EXAMPLES / "umbrella-qbr.json").read_text(encoding="utf-8")
@@ -172,6 +176,66 @@ async def test_no_page_of_a_refused_or_odd_call_id_answers_500(
         assert page.status_code < 500, (path, page.text[:300])
     assert (await client.get(f"/inbox/calls/{call_id}")).status_code == 200
     assert stored_calls(api_runtime) == 1
+
+
+ZOOM_SECRET = "zoom-secret-token"
+ZOOM_CASES = [
+    (lambda e: e["payload"]["object"].update(topic="Weekly\u0000"), "payload.object.topic"),
+    (lambda e: e["payload"]["object"].update(uuid="4444\ud800=="), "payload.object.uuid"),
+    (lambda e: e["payload"]["object"].update(host_email="\udfff"), "payload.object.host_email"),
+    (
+        lambda e: e["payload"]["object"]["recording_files"][0].update(recording_type="a\u0000"),
+        "payload.object.recording_files.0.recording_type",
+    ),
+    (lambda e: e.update(download_token="tok\u0000"), "download_token"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), ZOOM_CASES, ids=[c[1] for c in ZOOM_CASES])
+async def test_a_zoom_event_with_unstorable_text_is_refused_naming_the_field(
+    backend_settings: Settings, change: Any, field: str
+) -> None:
+    configured = backend_settings.model_copy(
+        update={
+            "zoom_secret_token": SecretStr(ZOOM_SECRET),
+            "zoom_api_url": "http://127.0.0.1:9/v2/",
+        }
+    )
+    runtime = Runtime(configured)
+    await runtime.start(run_workflows=False)
+    try:
+        event = transcript_completed(download_url="http://127.0.0.1:9/rec/t.vtt", token="tok")
+        change(event)
+        body = json.dumps(event).encode()
+        async for client in aclient(create_app(configured, runtime=runtime)):
+            response = await client.post(
+                "/webhooks/zoom", content=body, headers=sign(ZOOM_SECRET, body)
+            )
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == field
+        assert stored_calls(runtime) == 0
+    finally:
+        await runtime.stop()
+
+
+@pytest.mark.parametrize(("fields", "field"), METADATA_CASES, ids=[c[1] for c in METADATA_CASES])
+def test_a_metadata_file_with_unstorable_text_is_refused_naming_the_field(
+    settings: Settings, tmp_path: Path, fields: dict[str, Any], field: str
+) -> None:
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps(fields), encoding="utf-8")  # the escapes, as a program writes
+    with pytest.raises(CliError) as refused:
+        call_metadata(
+            settings,
+            metadata_file=meta,
+            call_date=None,
+            customer=None,
+            customer_domain=None,
+            title=None,
+            attendees=[],
+        )
+    assert f"field {field}:" in str(refused.value)
+    assert "cannot be stored" in str(refused.value)
 
 
 # --- a database error during processing is a sentence, not SQL --------------------------------
