@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Final
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 _UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
@@ -38,9 +38,27 @@ def first_unstorable(text: str) -> int | None:
     return match.start() if match is not None else None
 
 
-def check_storable(value: str) -> str:
-    """``value`` unchanged, or a pydantic error saying which character cannot be stored."""
+STORED: Final = {"stored": True}
+"""The validation context for reading what was stored: ``Model.model_validate(row, context=STORED)``.
+
+A row stored before these checks existed may hold such a character (a JSON column keeps
+``\\u0000`` and ``\\ud800`` escapes); reading it replaces the character with U+FFFD instead of
+failing, so the page that shows it still answers."""
+
+
+def repaired(text: str) -> str:
+    """``text`` with each character that cannot be stored replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def check_storable(value: str, info: ValidationInfo) -> str:
+    """``value`` unchanged, or a pydantic error saying which character cannot be stored.
+
+    Under the ``STORED`` context (reading a row back) the character is replaced instead.
+    """
     problem = unstorable(value)
+    if problem is not None and isinstance(info.context, dict) and info.context.get("stored"):
+        return repaired(value)
     if problem is not None:
         # A custom error: its message is shown as is (no "Value error, " prefix) after the
         # field's dotted name, e.g. "field attendees.0.name: contains a NUL character ...".

@@ -33,6 +33,7 @@ from cs_agent.core.ids import (
     message_id_for,
 )
 from cs_agent.core.ports import CallContext, TaskTracker
+from cs_agent.core.text import STORED
 from cs_agent.core.transcripts import TranscriptError, parse_transcript
 from cs_agent.logs import log_context
 from cs_agent.services import context
@@ -127,7 +128,7 @@ def _begin_analysis(ctx: ServiceContext, call_id: str) -> tuple[Transcript, Call
         if not call.word_count:  # intake checked the text without counting its words
             call.word_count = transcript.word_count()
             session.add(call)
-        metadata = CallMetadata.model_validate(call.call_metadata)
+        metadata = CallMetadata.model_validate(call.call_metadata, context=STORED)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
     return transcript, metadata
 

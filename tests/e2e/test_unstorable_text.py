@@ -238,6 +238,36 @@ def test_a_metadata_file_with_unstorable_text_is_refused_naming_the_field(
     assert "cannot be stored" in str(refused.value)
 
 
+async def test_a_call_stored_before_these_checks_still_has_a_page(runtime: Runtime) -> None:
+    # SQLite kept a NUL in a text column, and a JSON column keeps the escapes of both.
+    metadata = {
+        "title": "QBR\u0000",
+        "customer": {"name": "Umbrella\ud800", "domain": None},
+        "attendees": [{"name": "Carla\udfff", "email": None, "side": None}],
+    }
+    with session_scope(runtime.engine) as session:
+        session.add(
+            CallRow(
+                id="call-0000000000000000legacy",
+                source="api",
+                request_hash="legacy",
+                title="QBR\u0000",
+                customer_name="Umbrella",
+                call_metadata=metadata,
+                transcript_format="text",
+                transcript_text="Ann: hello\nBob: fine",
+                status="failed",
+                failure_reason="stored before",
+                workflow_id="wf-legacy",
+            )
+        )
+    async for client in aclient(create_app(runtime.settings, runtime=runtime)):
+        page = await client.get("/inbox/calls/call-0000000000000000legacy")
+        assert page.status_code == 200, page.text[:500]
+        assert "Umbrella\ufffd" in page.text
+        assert (await client.get("/v1/calls/call-0000000000000000legacy")).status_code == 200
+
+
 # --- a database error during processing is a sentence, not SQL --------------------------------
 
 
