@@ -16,6 +16,7 @@ from cs_agent.api.docs import mount_docs
 from cs_agent.api.errors import install_error_handlers
 from cs_agent.api.guard import BrowserGuard
 from cs_agent.api.openapi import document_models
+from cs_agent.api.url_text import NulInUrlGuard
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
 from cs_agent.services.metrics import database_registry
@@ -72,6 +73,7 @@ def create_app(
     app.state.authenticator = authenticator
     install_error_handlers(app)
     app.add_middleware(BrowserGuard, open_api=authenticator.is_open, public_url=settings.public_url)
+    app.add_middleware(NulInUrlGuard)
 
     mount_docs(app)
     app.include_router(intake.router)

@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request
 from starlette.requests import ClientDisconnect
 
 from cs_agent.api.deps import api_error
+from cs_agent.core.text import first_unstorable, unstorable
 
 JSON_TYPE = "application/json"
 MULTIPART_TYPE = "multipart/form-data"
@@ -139,16 +140,15 @@ def unstorable_text(value: Any, path: str = "") -> tuple[str, str] | None:
     Returns its dotted path and the problem, or None. JSON escapes can produce both.
     """
     if isinstance(value, str):
-        if "\x00" in value:
-            return path or "body", "contains a NUL character (\\u0000); remove it"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as error:
-            return path or "body", (
-                f"contains an unpaired surrogate escape at character {error.start}; "
-                "it is not text: fix the sender's JSON encoder"
-            )
-        return None
+        # The same check as the metadata models' `StorableStr`, here over the whole object
+        # (unknown keys too) so the first bad string is named before any other check.
+        problem = unstorable(value)
+        if problem is None:
+            return None
+        return path or "body", (
+            f"contains {problem} at character {first_unstorable(value)}; it cannot be "
+            "stored: remove it (or fix the sender's JSON encoder)"
+        )
     if isinstance(value, dict):
         for key, item in value.items():
             found = unstorable_text(key, path) or unstorable_text(

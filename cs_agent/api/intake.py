@@ -36,6 +36,7 @@ from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.core.ids import call_status_path
+from cs_agent.core.text import StorableStr
 from cs_agent.core.transcripts import TranscriptError, format_for_filename
 from cs_agent.services.intake import IdempotencyConflict, check_transcript, submit_call
 from storage import repo
@@ -52,8 +53,10 @@ class CustomerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255, examples=["Acme Freight"])
-    domain: str | None = Field(default=None, max_length=255, examples=["acmefreight.example"])
+    name: StorableStr = Field(min_length=1, max_length=255, examples=["Acme Freight"])
+    domain: StorableStr | None = Field(
+        default=None, max_length=255, examples=["acmefreight.example"]
+    )
 
 
 class AttendeeIn(BaseModel):
@@ -61,8 +64,8 @@ class AttendeeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255)
-    email: str | None = Field(default=None, max_length=320)
+    name: StorableStr = Field(min_length=1, max_length=255)
+    email: StorableStr | None = Field(default=None, max_length=320)
     side: Side | None = Field(default=None, description="`customer` or `us`.")
 
     @field_validator("email")
@@ -86,22 +89,22 @@ class CallFields(BaseModel):
     format: TranscriptFormat | None = Field(
         default=None, description="The transcript's format; detected from the content when omitted."
     )
-    title: str | None = Field(default=None, max_length=500)
+    title: StorableStr | None = Field(default=None, max_length=500)
     call_date: dt.date | None = Field(
         default=None, description="YYYY-MM-DD; due dates like 'Friday' are read against it."
     )
     customer: CustomerIn | None = None
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=500)
-    source_id: str | None = Field(
+    source_id: StorableStr | None = Field(
         default=None,
         min_length=1,
         max_length=255,
         description="The sender's id for this call: a repeat with the same id is the same call.",
     )
-    gmail_thread_id: str | None = Field(
+    gmail_thread_id: StorableStr | None = Field(
         default=None, max_length=255, description="A Gmail thread the follow-up should reply in."
     )
-    gmail_thread_subject: str | None = Field(
+    gmail_thread_subject: StorableStr | None = Field(
         default=None, max_length=998, description="A subject to find that thread by."
     )
 
@@ -226,7 +229,11 @@ async def post_transcript(request: Request) -> JSONResponse:
         # Decoding and checking a large transcript is CPU work: off the event loop.
         transcript = await asyncio.to_thread(check_transcript, raw, format=transcript_format)
     except TranscriptError as error:
-        raise api_error(422, "unparseable_transcript", str(error), line=error.line) from None
+        # The field too: a problem of the whole text (no utterances at all) has no line.
+        where = "transcript" if kind == JSON_TYPE else "file"
+        raise api_error(
+            422, "unparseable_transcript", str(error), line=error.line, field=where
+        ) from None
     if not await claim_signature(request, caller):
         # Used before. If it created a call, this is that request again: answer with the call
         # (nothing new is made). Any other second use (a retry's signature with a new

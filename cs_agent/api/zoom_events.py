@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cs_agent.core.addresses import EmailAddress, InvalidAddress
 from cs_agent.core.signatures import SignatureError
+from cs_agent.core.text import StorableStr
 
 SIGNATURE_HEADER = "x-zm-signature"
 TIMESTAMP_HEADER = "x-zm-request-timestamp"
@@ -101,23 +102,29 @@ class UrlValidationEvent(BaseModel):
 class RecordingFile(BaseModel):
     """One file of a cloud recording."""
 
-    id: str | None = None
-    file_type: str | None = Field(default=None, description="`TRANSCRIPT` for the transcript.")
-    file_extension: str | None = None
-    download_url: str | None = Field(default=None, max_length=4000)
-    status: str | None = None
-    recording_type: str | None = None
+    # Every string is a `StorableStr`: a NUL or a lone surrogate (a JSON escape) is refused
+    # here naming its field, before anything is stored or downloaded.
+    id: StorableStr | None = None
+    file_type: StorableStr | None = Field(
+        default=None, description="`TRANSCRIPT` for the transcript."
+    )
+    file_extension: StorableStr | None = None
+    download_url: StorableStr | None = Field(default=None, max_length=4000)
+    status: StorableStr | None = None
+    recording_type: StorableStr | None = None
 
 
 class Recording(BaseModel):
     """The meeting a recording belongs to, and its files."""
 
-    uuid: str = Field(min_length=1, max_length=255, description="The meeting instance's UUID.")
-    id: int | str | None = None
-    topic: str | None = Field(default=None, max_length=500)
+    uuid: StorableStr = Field(
+        min_length=1, max_length=255, description="The meeting instance's UUID."
+    )
+    id: int | StorableStr | None = None
+    topic: StorableStr | None = Field(default=None, max_length=500)
     start_time: dt.datetime | None = None
-    timezone: str | None = Field(default=None, max_length=100)
-    host_email: str | None = Field(default=None, max_length=320)
+    timezone: StorableStr | None = Field(default=None, max_length=100)
+    host_email: StorableStr | None = Field(default=None, max_length=320)
     recording_files: list[RecordingFile] = Field(default_factory=list)
 
     @field_validator("host_email")
@@ -153,6 +160,6 @@ class TranscriptCompletedEvent(BaseModel):
     event: Literal["recording.transcript_completed"]
     event_ts: int | None = None
     payload: RecordingPayload
-    download_token: str | None = Field(
+    download_token: StorableStr | None = Field(
         default=None, description="Authorises the download, for 24 hours."
     )

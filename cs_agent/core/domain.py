@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cs_agent.core.text import StorableStr
+
 OFFLINE_ANALYZER = "offline-rules"
 """The name the offline (rules) analyzer records on what it produced; pages label it loudly."""
 
@@ -35,15 +37,15 @@ class TranscriptFormat(StrEnum):
 class Customer(BaseModel):
     """The customer account a call was with."""
 
-    name: str
-    domain: str | None = None
+    name: StorableStr
+    domain: StorableStr | None = None
 
 
 class Attendee(BaseModel):
     """Someone on the call. Email and side are known when the metadata says so."""
 
-    name: str
-    email: str | None = None
+    name: StorableStr
+    email: StorableStr | None = None
     side: Side | None = None
 
 
@@ -109,15 +111,15 @@ class Transcript(BaseModel):
 class CallMetadata(BaseModel):
     """What is known about a call besides its transcript."""
 
-    title: str | None = None
+    title: StorableStr | None = None
     call_date: dt.date | None = None
     customer: Customer | None = None
     attendees: list[Attendee] = Field(default_factory=list)
-    source_id: str | None = None
+    source_id: StorableStr | None = None
     """The id the sending system uses for this call (a Zoom meeting UUID, a recorder's id)."""
-    gmail_thread_id: str | None = None
+    gmail_thread_id: StorableStr | None = None
     """A Gmail thread to reply in, when the follow-up continues an existing conversation."""
-    gmail_thread_subject: str | None = None
+    gmail_thread_subject: StorableStr | None = None
     """A subject to find that thread by, when its id is not known."""
 
 

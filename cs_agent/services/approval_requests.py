@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from cs_agent.core.domain import ApprovalRequest, CallMetadata, CallSummary, FollowUpDraft
 from cs_agent.core.errors import ExternalError, WorkflowFailure
 from cs_agent.core.ports import ApprovalOutcome
+from cs_agent.core.text import STORED
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
 from storage import repo
@@ -48,7 +49,7 @@ def approval_request_from(engine: Engine, draft_id: str) -> ApprovalRequest:
         if call is None:
             raise WorkflowFailure(f"call {row.call_id} does not exist")
         items = repo.list_items(session, call_id=call.id)
-        metadata = CallMetadata.model_validate(call.call_metadata)
+        metadata = CallMetadata.model_validate(call.call_metadata, context=STORED)
         return ApprovalRequest(
             draft=repo.draft_from_row(row),
             call_id=call.id,

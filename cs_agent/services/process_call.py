@@ -24,7 +24,7 @@ from cs_agent.core.domain import (
     Transcript,
     TranscriptFormat,
 )
-from cs_agent.core.errors import ExternalError, WorkflowFailure, describe_failure
+from cs_agent.core.errors import ExternalError, WorkflowFailure
 from cs_agent.core.ids import (
     SYSTEM_ACTOR,
     call_status_url,
@@ -33,6 +33,7 @@ from cs_agent.core.ids import (
     message_id_for,
 )
 from cs_agent.core.ports import CallContext, TaskTracker
+from cs_agent.core.text import STORED
 from cs_agent.core.transcripts import TranscriptError, parse_transcript
 from cs_agent.logs import log_context
 from cs_agent.services import context
@@ -44,6 +45,7 @@ from cs_agent.services.backoff import (
     with_retries,
 )
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.failures import failure_reason
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import PROCESS_CALL_WORKFLOW
 from storage import repo
@@ -69,7 +71,9 @@ async def process_call(call_id: str) -> str:
             draft_id = await save_draft(ctx, call_id)
             await request_approval(ctx, draft_id)
         except Exception as error:
-            reason = describe_failure(error)
+            # A plain sentence: a database error's message (its SQL and parameters) is logged
+            # by `failure_reason`, never shown.
+            reason = failure_reason(error, call_id=call_id)
             log.warning("call %s failed: %s", call_id, reason)
             await mark_call_failed(ctx, call_id, reason)
             raise WorkflowFailure(reason) from None
@@ -124,7 +128,7 @@ def _begin_analysis(ctx: ServiceContext, call_id: str) -> tuple[Transcript, Call
         if not call.word_count:  # intake checked the text without counting its words
             call.word_count = transcript.word_count()
             session.add(call)
-        metadata = CallMetadata.model_validate(call.call_metadata)
+        metadata = CallMetadata.model_validate(call.call_metadata, context=STORED)
         repo.set_call_status(session, call_id=call_id, status=CallStatus.ANALYZING)
     return transcript, metadata
 

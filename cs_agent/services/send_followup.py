@@ -23,6 +23,7 @@ from cs_agent.core.domain import (
 from cs_agent.core.errors import describe_failure
 from cs_agent.core.ids import call_id_of_draft, message_id_for, send_followup_workflow_id
 from cs_agent.core.ports import ApprovalOutcome
+from cs_agent.core.text import STORED
 from cs_agent.logs import log_context
 from cs_agent.services import context
 from cs_agent.services.approval_requests import announce
@@ -112,7 +113,7 @@ async def claim_draft(ctx: ServiceContext, draft_id: str, version: int) -> Outgo
         if not claimed and row.status != DraftStatus.SENDING:
             return None
         call = repo.get_call(session, call_id=row.call_id)
-        metadata = CallMetadata.model_validate(call.call_metadata if call else {})
+        metadata = CallMetadata.model_validate(call.call_metadata if call else {}, context=STORED)
         return outgoing_email(ctx, repo.draft_from_row(row), metadata)
 
 

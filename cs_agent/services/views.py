@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from cs_agent.core.domain import CallMetadata, CallSummary, FollowUpDraft, IssueRef, Usage
+from cs_agent.core.text import STORED
 from cs_agent.services.context import ServiceContext
 from storage import repo
 from storage.db import session_scope
@@ -86,7 +87,7 @@ def load_call_view(ctx: ServiceContext, call_id: str) -> CallView | None:
         items = repo.list_items(session, call_id=call_id)
         draft_row = repo.get_draft_for_call(session, call_id=call_id)
         draft = repo.draft_from_row(draft_row) if draft_row else None
-        metadata = CallMetadata.model_validate(call.call_metadata)
+        metadata = CallMetadata.model_validate(call.call_metadata, context=STORED)
         return CallView(
             call_id=call.id,
             status=call.status,

@@ -22,6 +22,7 @@ from cs_agent.core.domain import (
     Transcript,
     TranscriptFormat,
 )
+from cs_agent.core.text import unstorable
 from cs_agent.core.transcripts import TranscriptError, format_for_filename, parse_transcript
 from cs_agent.services.approvals import validate_email_fields
 from cs_agent.web.numbers import parse_number
@@ -109,7 +110,12 @@ def _format(upload: UploadForm) -> TranscriptFormat | None:
 
 def _metadata(upload: UploadForm, *, our_domain: str) -> CallMetadata | None:
     errors = upload.errors
-    if len(upload.title) > 500:
+    for name in ("title", "customer_name", "customer_domain"):
+        # A NUL (%00 in a form) cannot be stored: said at the field, not a failed page.
+        problem = unstorable(getattr(upload, name))
+        if problem is not None:
+            errors[name] = f"this has {problem}; remove it"
+    if "title" not in errors and len(upload.title) > 500:
         errors["title"] = "keep the title under 500 characters"
     call_date = None
     if upload.call_date:
@@ -117,14 +123,19 @@ def _metadata(upload: UploadForm, *, our_domain: str) -> CallMetadata | None:
             call_date = dt.date.fromisoformat(upload.call_date)
         except ValueError:
             errors["call_date"] = f"{upload.call_date!r} is not a date like 2026-11-10"
-    if len(upload.customer_name) > 255:
+    if "customer_name" not in errors and len(upload.customer_name) > 255:
         errors["customer_name"] = "keep the name under 255 characters"
-    if upload.customer_domain and not _DOMAIN.match(upload.customer_domain):
+    if (
+        "customer_domain" not in errors
+        and upload.customer_domain
+        and not _DOMAIN.match(upload.customer_domain)
+    ):
         errors["customer_domain"] = (
             f"{upload.customer_domain!r} is not a domain like acme.com (no @, no spaces)"
         )
     customer = None
-    if upload.customer_name or upload.customer_domain:
+    customer_ok = not errors.keys() & {"customer_name", "customer_domain"}
+    if customer_ok and (upload.customer_name or upload.customer_domain):
         customer = Customer(
             name=upload.customer_name or upload.customer_domain,
             domain=upload.customer_domain or None,
@@ -155,6 +166,10 @@ def parse_attendees(
         entry = line.strip()
         if not entry:
             continue
+        problem = unstorable(entry)
+        if problem is not None:
+            errors["attendees"] = f"line {number}: this has {problem}; remove it"
+            break
         if "@" not in entry:
             attendees.append(Attendee(name=entry))
             continue
