@@ -33,7 +33,7 @@ from cs_agent.api.deps import api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
 from cs_agent.api.openapi import SECURED
 from cs_agent.bootstrap.runtime import Runtime
-from cs_agent.core.addresses import EmailAddress, InvalidAddress
+from cs_agent.core.addresses import optional_mailbox
 from cs_agent.core.domain import Attendee, CallMetadata, Customer, Side, TranscriptFormat
 from cs_agent.core.ids import call_status_path
 from cs_agent.core.text import StorableStr
@@ -71,14 +71,7 @@ class AttendeeIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _one_mailbox(cls, value: str | None) -> str | None:
-        # One validated mailbox, stored bare: a CR/LF, a comma list or a group is refused
-        # here (422 naming the field), so it can never reach a header or an envelope.
-        if value is None or not value.strip():
-            return None
-        try:
-            return EmailAddress.parse(value).addr
-        except InvalidAddress as error:
-            raise ValueError(f"not a single email address: {error}") from None
+        return optional_mailbox(value)
 
 
 class CallFields(BaseModel):

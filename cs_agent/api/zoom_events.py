@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cs_agent.core.addresses import EmailAddress, InvalidAddress
+from cs_agent.core.addresses import optional_mailbox
 from cs_agent.core.signatures import SignatureError
 from cs_agent.core.text import StorableStr
 
@@ -130,14 +130,7 @@ class Recording(BaseModel):
     @field_validator("host_email")
     @classmethod
     def _one_mailbox(cls, value: str | None) -> str | None:
-        # One validated mailbox, stored bare: a CR/LF, a comma list or a group is refused
-        # here (422 naming the field), so it can never reach a header or an envelope.
-        if value is None or not value.strip():
-            return None
-        try:
-            return EmailAddress.parse(value).addr
-        except InvalidAddress as error:
-            raise ValueError(f"not a single email address: {error}") from None
+        return optional_mailbox(value)
 
     def transcript_file(self) -> RecordingFile | None:
         """The transcript among the files, if there is one with a download URL."""

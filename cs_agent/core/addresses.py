@@ -118,3 +118,17 @@ def _check_domain(domain: str) -> str:
         if len(label) > MAX_LABEL or not _LABEL.fullmatch(label):
             raise InvalidAddress("the domain is not a valid domain name")
     return domain
+
+
+def optional_mailbox(value: str | None) -> str | None:
+    """An optional address field read at intake: blank is None, anything else one bare mailbox.
+
+    A CR/LF, a comma list or a group is refused here (a ``ValueError``, which pydantic reports
+    as a 422 naming the field), so it can never reach a header or an envelope.
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        return EmailAddress.parse(value).addr
+    except InvalidAddress as error:
+        raise ValueError(f"not a single email address: {error}") from None
