@@ -2,7 +2,8 @@
 
 Slack answering ``ok`` without the field we read (``users.lookupByEmail`` with no ``user``)
 once failed the whole call with a TypeError; now the answer is validated and the caller
-goes on without it (no owner mention, a log line).
+goes on without it (no owner mention, a log line). A ``chat.postMessage`` answer without the
+message's ``channel`` and ``ts`` raises ``UnexpectedAnswer`` naming the field.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from integrations.answer_shape import read_answer
+from integrations.slack.api import SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +41,16 @@ def looked_up_user(answer: Any) -> str | None:
     except ValidationError as error:
         log.warning("users.lookupByEmail answered an unexpected shape; no mention: %s", error)
         return None
+
+
+class Posted(BaseModel):
+    """``chat.postMessage``: where the message is (its channel and ``ts``)."""
+
+    channel: str
+    ts: str
+
+
+def posted_message(answer: Any) -> Posted:
+    """The channel and ts of a ``chat.postMessage`` answer; ``UnexpectedAnswer`` if absent."""
+    data = getattr(answer, "data", answer)
+    return read_answer(Posted, data, system=SYSTEM, what="chat.postMessage")

@@ -29,6 +29,8 @@ from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
 from cs_agent.core.errors import RejectedInput
 from cs_agent.core.ids import call_status_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
+from integrations.answer_shape import UnexpectedAnswer
+from integrations.slack.answers import posted_message
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (
     EVENT_TYPE,
@@ -120,7 +122,17 @@ class SlackApprovalChannel:
                 unfurl_media=False,
             ),
         )
-        return await self._ref(str(posted["channel"]), str(posted["ts"]), owner)
+        try:
+            message = posted_message(posted)
+        except UnexpectedAnswer as odd:
+            # Slack posted it but did not say where: the message carries its draft id, so
+            # the channel's history tells us; a retried step would find it the same way.
+            log.warning("%s; looking for the message in the channel", odd)
+            found = await self._find_posted(target, request.draft.id)
+            if found is None:
+                raise odd from None
+            return await self._ref(target, found, owner)
+        return await self._ref(message.channel, message.ts, owner)
 
     async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
         """Redraw the message from the draft's current state; on a failed send, say why in
