@@ -37,13 +37,13 @@ def unexpected_answer(error: ValidationError, *, system: str, what: str) -> Unex
     """The ``UnexpectedAnswer`` for a validation ``error`` of ``what``'s answer."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or None
-    problem = str(first["msg"])
-    if field is None:
-        problem = f"not an object ({problem.lower()})"
-    elif first["type"] == "missing":
+    got = _sample(first.get("input"))
+    if first["type"] == "missing":
         problem = "a field is missing"
+    elif first["type"] in ("model_type", "dict_type", "model_attributes_type"):
+        problem = f"an object was expected, got {got}"
     else:
-        problem = f"{problem.lower()}, got {_sample(first.get('input'))}"
+        problem = f"{str(first['msg']).lower()}, got {got}"
     return UnexpectedAnswer(system, f"{what} answered an unexpected shape: {problem}", field=field)
 
 

@@ -114,7 +114,7 @@ class Oddity:
     ``path`` is dotted keys from the top of the JSON body (``data.issueCreate.issue.id``);
     ``*`` stands for every element of a list. ``shape``: ``missing`` drops the key, ``null``
     sets it to null, ``wrong_type`` puts a value of another type there, ``not_object``
-    replaces the whole answer with a list.
+    wraps it in a list (an empty path: the whole body).
     """
 
     path: str
@@ -126,9 +126,9 @@ class Oddity:
 
     def bend(self, payload: Any) -> Any:
         """``payload`` with the oddity applied (a copy where it matters)."""
-        if self.shape == "not_object":
-            return [payload]
         keys = [key for key in self.path.split(".") if key]
+        if not keys:
+            return [payload] if self.shape == "not_object" else payload
         _bend(payload, keys, self.shape)
         return payload
 
@@ -149,6 +149,8 @@ def _bend(node: Any, keys: list[str], shape: str) -> None:
         del node[key]
     elif shape == "null":
         node[key] = None
+    elif shape == "not_object":
+        node[key] = [node[key]]
     else:  # wrong_type: a number where a string or an object was, else a string
         node[key] = "not what you expected" if isinstance(node[key], int | float) else 12345
 
@@ -290,6 +292,7 @@ class Emulator:
             self._faults.clear()
             self._random_faults = None
             self._oddities.clear()
+            self.oddly_answered.clear()
 
     def _take_oddity(self, request: RecordedRequest) -> Oddity | None:
         with self._lock:
