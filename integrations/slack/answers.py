@@ -12,9 +12,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from integrations.answer_shape import read_answer
+from integrations.answer_shape import UnexpectedAnswer, read_answer
 from integrations.slack.api import SYSTEM
 
 log = logging.getLogger(__name__)
@@ -54,3 +54,34 @@ def posted_message(answer: Any) -> Posted:
     """The channel and ts of a ``chat.postMessage`` answer; ``UnexpectedAnswer`` if absent."""
     data = getattr(answer, "data", answer)
     return read_answer(Posted, data, system=SYSTEM, what="chat.postMessage")
+
+
+class _Metadata(BaseModel):
+    event_type: str | None = None
+    event_payload: dict[str, Any] | None = None
+
+
+class HistoryMessage(BaseModel):
+    """A message of ``conversations.history``: its ts, who posted it, its metadata."""
+
+    ts: str
+    bot_id: str | None = None
+    metadata: _Metadata | None = None
+
+
+class History(BaseModel):
+    """``conversations.history``: the recent messages (none: the key may be absent)."""
+
+    messages: list[HistoryMessage] | None = Field(default=None)
+
+
+def history_messages(answer: Any) -> list[HistoryMessage] | None:
+    """The messages of a ``conversations.history`` answer, or None (logged) if it has none."""
+    data = getattr(answer, "data", answer)
+    try:
+        return (
+            read_answer(History, data, system=SYSTEM, what="conversations.history").messages or []
+        )
+    except UnexpectedAnswer as error:
+        log.warning("%s; the channel's history is not read", error)
+        return None

@@ -30,7 +30,7 @@ from cs_agent.core.errors import RejectedInput
 from cs_agent.core.ids import call_status_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
 from integrations.answer_shape import UnexpectedAnswer
-from integrations.slack.answers import posted_message
+from integrations.slack.answers import history_messages, posted_message
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (
     EVENT_TYPE,
@@ -304,14 +304,18 @@ class SlackApprovalChannel:
                 channel_id,
             )
             return None
+        messages = history_messages(history)
+        if messages is None:
+            return None
         bot_id = (await self._whoami()).get("bot_id")
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
+        for message in messages:
+            metadata = message.metadata
             if (
-                metadata.get("event_type") == EVENT_TYPE
-                and (metadata.get("event_payload") or {}).get("draft_id") == draft_id
-                and (bot_id is None or message.get("bot_id") == bot_id)
+                metadata is not None
+                and metadata.event_type == EVENT_TYPE
+                and (metadata.event_payload or {}).get("draft_id") == draft_id
+                and (bot_id is None or message.bot_id == bot_id)
             ):
                 log.info("found the approval request of %s already posted", draft_id)
-                return str(message["ts"])
+                return message.ts
         return None

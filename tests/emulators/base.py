@@ -141,18 +141,20 @@ def _bend(node: Any, keys: list[str], shape: str) -> None:
         for inner in node if isinstance(node, list) else []:
             _bend(inner, rest, shape)
         return
-    if not isinstance(node, dict) or key not in node:
+    if not isinstance(node, dict):
         return
     if rest:
-        _bend(node[key], rest, shape)
+        if key in node:
+            _bend(node[key], rest, shape)
     elif shape == "missing":
-        del node[key]
+        node.pop(key, None)
     elif shape == "null":
-        node[key] = None
+        node[key] = None  # present but null, even where the key is usually left out
     elif shape == "not_object":
-        node[key] = [node[key]]
-    else:  # wrong_type: a number where a string or an object was, else a string
-        node[key] = "not what you expected" if isinstance(node[key], int | float) else 12345
+        if key in node:
+            node[key] = [node[key]]
+    else:  # wrong_type: a number where a string, list or object was (or nothing), else a string
+        node[key] = "not what you expected" if isinstance(node.get(key), int | float) else 12345
 
 
 class _OddSender:
