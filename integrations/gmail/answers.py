@@ -76,6 +76,17 @@ class Profile(_Answer):
     emailAddress: str  # noqa: N815 (Gmail's field name)
 
 
+class _SendAs(_Answer):
+    sendAsEmail: str  # noqa: N815 (Gmail's field name)
+    verificationStatus: str = "accepted"  # noqa: N815 (the primary address has none)
+
+
+class SendAsList(_Answer):
+    """``settings.sendAs.list``: the addresses the account may send as, for the doctor."""
+
+    sendAs: list[_SendAs] = Field(default_factory=list)  # noqa: N815 (Gmail's field name)
+
+
 def read(model: type[Model], data: Any, *, what: str) -> Model:
     """``data`` as ``model``, or ``UnexpectedAnswer`` naming Gmail, ``what`` and the field."""
     return read_answer(model, data, system=SYSTEM, what=what)

@@ -324,17 +324,19 @@ class GmailMailer(BlockingMailer):
         return answers.read(answers.Profile, profile, what=what)
 
     def _check_send_as(self, address: str, result: Callable[..., CheckResult]) -> CheckResult:
+        what = "listing send-as addresses"
         try:
             listing = self._run(
-                "listing send-as addresses",
+                what,
                 GMAIL_READONLY,
                 lambda: self._service.users().settings().sendAs().list(userId="me"),
             )
+            aliases = answers.read(answers.SendAsList, listing, what=what).sendAs
         except ExternalError as error:
             return result(False, f"cannot list send-as addresses: {error}", self._identity.fix())
-        for alias in listing.get("sendAs", []):
-            if str(alias.get("sendAsEmail", "")).lower() == self.sender.lower() and (
-                alias.get("verificationStatus", "accepted") == "accepted"
+        for alias in aliases:
+            if alias.sendAsEmail.lower() == self.sender.lower() and (
+                alias.verificationStatus == "accepted"
             ):
                 return result(True, f"{self.sender} is a verified send-as address of {address}")
         return result(

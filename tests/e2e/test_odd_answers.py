@@ -22,6 +22,7 @@ from integrations.linear.tracker import linear_issue_id
 from storage import repo
 from storage.db import session_scope
 
+from ..contract.test_linear_tracker import tracker_for
 from ..emulators.linear import LinearEmulator
 from .test_local_flow import example_call, process
 
@@ -163,3 +164,20 @@ async def test_odd_create_and_read_back_fail_the_call_and_the_retry_files_each_i
         assert_one_issue_per_item(runtime, view, linear_emulator)
     finally:
         await runtime.stop()
+
+
+@pytest.mark.parametrize(
+    ("path", "shape"),
+    [("viewer.name", "missing"), ("organization", "null"), ("viewer.email", "wrong_type")],
+)
+async def test_doctor_reports_an_odd_viewer_answer_naming_linear(
+    linear_emulator: LinearEmulator, path: str, shape: str
+) -> None:
+    linear_emulator.answer_oddly("Viewer", path, shape)
+    tracker = tracker_for(linear_emulator)
+
+    [only] = await tracker.check()
+
+    assert not only.ok and only.fix
+    assert only.detail.startswith("linear: Viewer answered an unexpected shape")
+    assert f"(field {path})" in only.detail
