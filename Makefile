@@ -34,7 +34,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # Every benchmark runs even when an earlier one misses its target; the exit status says if any did.
-BENCHES := parse rules_eval linear inbox agent_tokens slack_ack intake throughput
+BENCHES := parse rules_eval linear inbox agent_tokens slack_ack intake throughput loop_latency
 
 bench: $(STAMP)
 	@status=0; for name in $(BENCHES); do \

@@ -165,7 +165,8 @@ class Settings(BaseSettings):
     """The longest single wait between tries."""
     worker_heartbeat_seconds: float = 5.0
     worker_timeout_seconds: float = 30.0
-    """A worker silent this long is taken for dead; the others resume its workflows."""
+    """How soon the database drops the session of a worker whose host vanished (which is when
+    the others resume its workflows), and how long silence is before it is logged as stalled."""
 
     # --- operations --------------------------------------------------------------------------
     remind_after: dt.timedelta = dt.timedelta(hours=24)

@@ -3,7 +3,10 @@
 Every line carries the call (and draft) it is about and the workflow step that wrote it, taken
 from context variables the steps set (``log_context``), so a line from deep inside an adapter
 still says which call it belongs to. Email addresses and phone numbers are masked by default:
-logs are shipped to places with wider access than the database.
+logs are shipped to places with wider access than the database. Credentials are always masked,
+whatever the setting: a URL's user and password, and query parameters that carry a secret
+(``?access_token=…``, ``&signature=…``), in every line of every logger (httpx writes each URL
+it fetches at INFO), so a download token or a database password never reaches a log.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, TextIO
 
@@ -85,24 +88,84 @@ def mask_pii(text: str) -> str:
     return _PHONE.sub(_mask_phone, text)
 
 
+# --- credentials --------------------------------------------------------------------------------
+
+# Query parameters whose value is a secret: these names exactly, or any name ending in one of
+# the suffixes (``download_token``, ``X-Amz-Signature``, ``db_password``).
+_CREDENTIAL_PARAMS = (
+    "access_token|token|key|api_key|apikey|api-key|signature|sig|password|passwd|pwd|secret"
+    "|code|client_secret|refresh_token|id_token|auth|x-amz-credential|x-amz-security-token"
+)
+_CREDENTIAL_SUFFIXES = "token|secret|password|signature|api_key|apikey"
+_QUERY_SECRET = re.compile(
+    rf"(?P<name>(?<=[?&;])(?:{_CREDENTIAL_PARAMS}|[\w.-]*[_.-](?:{_CREDENTIAL_SUFFIXES}))=)"
+    r"(?P<value>[^&#;\s\"'<>]+)",
+    re.IGNORECASE,
+)
+# ``scheme://user:password@host``: everything between ``://`` and the last ``@`` before the
+# path; after ``user:``, up to the last ``@`` even past a ``/``, since people put unescaped
+# slashes in passwords (a URL with a port and an ``@`` in its path loses its host: better so).
+_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)"
+    r"(?:[^/\s?#@\"'<>:]*:[^\s\"'<>]*|[^/\s?#\"'<>]+)@"
+)
+_BEARER = re.compile(r"(?P<scheme>\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+MASK = "***"
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with secrets in URLs masked: ``https://***@host``, ``?access_token=***``.
+
+    Also a bearer token written out (``Bearer ***``). Everything else is left as it is.
+    """
+    if "://" in text:
+        text = _USERINFO.sub(rf"\g<scheme>{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(rf"\g<name>{MASK}", text)
+    if "earer" in text:
+        text = _BEARER.sub(rf"\g<scheme>{MASK}", text)
+    return text
+
+
+def _mask_record(record: logging.LogRecord, mask: Callable[[str], str]) -> None:
+    """Apply ``mask`` to the record's final message (its arguments folded in), its traceback,
+    and its string ``extra`` fields, in place."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: still log (masked) what was given
+        message = f"{record.msg} {record.args!r}"
+    record.msg = mask(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask(record.exc_text)
+    for key in [*_extra_keys(record), "color_message"]:
+        value = record.__dict__.get(key)
+        if isinstance(value, str):
+            record.__dict__[key] = mask(value)
+
+
+class CredentialMaskingFilter(logging.Filter):
+    """Masks URL credentials and secret query parameters in each record, before any handler
+    formats it. On every handler whatever ``CS_AGENT_LOG_MASK_PII`` says."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops one."""
+        if not getattr(record, "_cs_agent_credentials_masked", False):
+            _mask_record(record, mask_credentials)
+            record._cs_agent_credentials_masked = True
+        return True
+
+
 class PiiMaskingFilter(logging.Filter):
     """Masks the message and the traceback of each record before any handler formats it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; never drops one."""
-        if getattr(record, "_cs_agent_masked", False):
-            return True
-        record.msg = mask_pii(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask_pii(record.exc_text)
-        for key in _extra_keys(record):
-            value = record.__dict__[key]
-            if isinstance(value, str):
-                record.__dict__[key] = mask_pii(value)
-        record._cs_agent_masked = True
+        if not getattr(record, "_cs_agent_masked", False):
+            _mask_record(record, mask_pii)
+            record._cs_agent_masked = True
         return True
 
 
@@ -188,7 +251,8 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def make_handler(*, fmt: LogFormat, mask: bool, stream: TextIO | None = None) -> logging.Handler:
-    """A handler in the chosen format, with the context and (unless ``mask`` is off) masking.
+    """A handler in the chosen format, with the context, credentials masked and (unless
+    ``mask`` is off) personal data masked.
 
     Without ``stream`` it writes to the current ``sys.stderr``.
     """
@@ -204,6 +268,8 @@ def make_handler(*, fmt: LogFormat, mask: bool, stream: TextIO | None = None) ->
         handler = RichHandler(console=console, show_path=False, show_time=True)
         handler.setFormatter(ContextTextFormatter("%(message)s"))
     handler.addFilter(ContextFilter())
+    # Credentials first, always: a password in a URL must not be half-read as an email address.
+    handler.addFilter(CredentialMaskingFilter())
     if mask:
         handler.addFilter(PiiMaskingFilter())
     return handler

@@ -117,7 +117,9 @@ class LocalApprovalChannel:
         """The audit log and ``cs-agent drafts show`` already say what happened; nothing to do."""
         return None
 
-    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
+    async def remind(
+        self, request: ApprovalRequest, *, waited: dt.timedelta, number: int = 1
+    ) -> None:
         """Nowhere to post: the reminder is in the audit log, and the inbox shows the draft."""
         return None
 

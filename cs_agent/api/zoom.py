@@ -148,7 +148,7 @@ async def zoom_webhook(request: Request, runtime: RuntimeDep) -> JSONResponse:
         raise validation_error(error) from None
     job = _job(completed, api_url=settings.zoom_api_url)
     try:
-        workflow_id = await zoom_ingest.start_zoom_transcript(job)
+        workflow_id = await zoom_ingest.start_zoom_transcript(runtime, job)
     except Exception as error:  # DBOS wraps database errors in its own types
         log.exception("storing the Zoom job of meeting %s failed", job.meeting_uuid)
         raise storage_unavailable(error) from None  # Zoom retries on a 5xx

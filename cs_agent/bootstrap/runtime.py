@@ -78,7 +78,7 @@ class Runtime(ServiceContext):
                 interval=settings.worker_heartbeat_seconds,
                 timeout=settings.worker_timeout_seconds,
             )
-            await asyncio.to_thread(self._watchdog.beat)  # before any work is taken
+            await asyncio.to_thread(self._watchdog.hold)  # alive before any work is taken
         DBOS.launch()
         self._launched = True
         await queues.register_queues(
@@ -107,9 +107,10 @@ class Runtime(ServiceContext):
             DBOS.destroy(workflow_completion_timeout_sec=0)
             self._launched = False
         if self._watchdog is not None:
-            # Whatever is still pending is resumed by the other workers right away. (Called
-            # directly: DBOS shut down the thread pool that asyncio.to_thread would use.)
-            self._watchdog.retire()
+            # Ending the liveness session lets the other workers resume whatever is still
+            # pending at their next check. (Called directly: DBOS shut down the thread pool
+            # that asyncio.to_thread would use.)
+            self._watchdog.release()
             self._watchdog = None
         context.unbind(self)
         self.engine.dispose()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cs_agent.bootstrap.runtime import Runtime
 
 log = logging.getLogger("cs_agent.cli")
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def serve(
@@ -72,6 +74,12 @@ def serve(
     access = logging.getLogger("uvicorn.access")
     access.handlers, access.propagate = [access_log_handler(handler)], False
     run_workflows = (not settings.is_postgres) if workflows is None else workflows
+    if run_workflows:
+        # Analyses run in worker threads beside the event loop. Python hands the GIL to a
+        # waiting thread every switch interval (5 ms by default), so a loop with many small
+        # requests waits that long at each step behind a busy analysis; a shorter interval
+        # keeps health checks and Slack's acknowledgements fast (bench/loop_latency.py).
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     uvicorn.run(
         create_app(settings, run_workflows=run_workflows),
         host=host,

@@ -106,11 +106,17 @@ class ApprovalChannel(Protocol):
         """Tell the people watching that a draft was approved, sent, rejected or failed."""
         ...
 
-    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
+    async def remind(
+        self, request: ApprovalRequest, *, waited: dt.timedelta, number: int = 1
+    ) -> None:
         """Remind the people who decide that ``request`` has waited ``waited`` for a decision.
 
-        Called once per draft (the reminder workflow guarantees it). A channel with nowhere
-        to say it does nothing: the audit log records the reminder either way.
+        ``number`` counts the draft's reminders from 1. Must be idempotent per (draft,
+        ``number``): the reminder workflow may run this again after a crash between posting and
+        recording it, and a channel that can look (Slack: the thread's message metadata) posts
+        it only if it is not there yet. A channel that cannot tell posts it (a second reminder
+        is better than none) and logs why. A channel with nowhere to say it does nothing: the
+        audit log records the reminder either way.
         """
         ...
 

@@ -9,9 +9,10 @@ import ipaddress
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from cs_agent.core.domain import Attendee, CallMetadata, Side
+from cs_agent.core.sealing import seal, unseal
 
 ZOOM_DOMAINS = ("zoom.us", "zoomgov.com")
 
@@ -50,8 +51,8 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-class ZoomTranscriptJob(BaseModel):
-    """What a ``recording.transcript_completed`` event asks for: fetch this file for this meeting."""
+class ZoomRecording(BaseModel):
+    """The meeting and the file a ``recording.transcript_completed`` event is about."""
 
     meeting_uuid: str
     topic: str | None = None
@@ -59,7 +60,6 @@ class ZoomTranscriptJob(BaseModel):
     timezone: str | None = None
     host_email: str | None = None
     download_url: str
-    download_token: str
 
     def metadata(self) -> CallMetadata:
         """The call's metadata as far as Zoom tells it."""
@@ -70,6 +70,33 @@ class ZoomTranscriptJob(BaseModel):
             if self.host_email
             else [],
             source_id=self.meeting_uuid,
+        )
+
+
+class ZoomTranscriptJob(ZoomRecording):
+    """What a ``recording.transcript_completed`` event asks for: fetch this file for this meeting,
+    with this download token."""
+
+    download_token: SecretStr
+
+    def sealed(self, key: bytes) -> SealedZoomJob:
+        """The job as it may be stored (a workflow's input): the token sealed with ``key``."""
+        return SealedZoomJob(
+            **self.model_dump(exclude={"download_token"}),
+            sealed_download_token=seal(key, self.download_token.get_secret_value()),
+        )
+
+
+class SealedZoomJob(ZoomRecording):
+    """A job with its download token sealed: what the workflow database holds."""
+
+    sealed_download_token: str
+
+    def opened(self, key: bytes) -> ZoomTranscriptJob:
+        """The job with its token, for the step that downloads. Raises ``SealError``."""
+        return ZoomTranscriptJob(
+            **self.model_dump(exclude={"sealed_download_token"}),
+            download_token=SecretStr(unseal(key, self.sealed_download_token)),
         )
 
 

@@ -10,7 +10,8 @@ Inside it, a conditional update (``reminded_at`` set only where it is still empt
 is still pending) claims the reminder: that is what guarantees one reminder even if a person
 decides at the same moment, or ticks overlap. Because only this workflow can claim its draft,
 a claim found already made, with no reminder recorded, is its own from before a crash: it is
-then sent, not skipped.
+then sent, not skipped. If the crash came after the channel posted it, the channel finds it
+(Slack: by the reminder's message metadata in the thread) and does not post it again.
 """
 
 from __future__ import annotations
@@ -105,8 +106,12 @@ async def claim_reminder(ctx: ServiceContext, draft_id: str) -> bool:
 
 @DBOS.step(name="send_reminder")
 @observed("send_reminder")
-async def send_reminder(ctx: ServiceContext, draft_id: str) -> None:
-    """Post the reminder through the approval channel and record it in the audit log."""
+async def send_reminder(ctx: ServiceContext, draft_id: str, number: int = 1) -> None:
+    """Post reminder ``number`` through the approval channel and record it in the audit log.
+
+    Run again after a crash between the post and the record, the channel finds the reminder
+    already posted (the port's idempotency contract) and does not post it twice.
+    """
     request = load_approval_request(ctx, draft_id)
     with session_scope(ctx.engine) as session:
         row = repo.get_draft(session, draft_id=draft_id)
@@ -116,7 +121,7 @@ async def send_reminder(ctx: ServiceContext, draft_id: str) -> None:
     waited = utcnow() - pending_since
     channel = ctx.adapters.approvals
     await with_retries(
-        lambda: channel.remind(request, waited=waited),
+        lambda: channel.remind(request, waited=waited, number=number),
         what=f"reminding about {draft_id}",
         policy=service_retry_policy(ctx.settings),
     )
@@ -130,6 +135,7 @@ async def send_reminder(ctx: ServiceContext, draft_id: str) -> None:
             detail={
                 "channel": channel.name,
                 "version": request.draft.version,
+                "reminder": number,
                 "waited": describe_duration(waited),
             },
         )

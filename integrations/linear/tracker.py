@@ -24,7 +24,12 @@ from cs_agent.core.ports import CallContext, CheckResult
 from integrations.answer_shape import UnexpectedAnswer
 from integrations.linear import answers
 from integrations.linear.client import LinearClient
-from integrations.linear.description import customer_text, issue_description, same_customer
+from integrations.linear.description import (
+    customer_text,
+    issue_description,
+    issue_title,
+    same_customer,
+)
 from integrations.linear.errors import AUTH_FIX, SYSTEM
 from integrations.title_match import title_similarity, title_tokens
 
@@ -128,7 +133,7 @@ class LinearTaskTracker:
         issue_input: dict[str, Any] = {
             "id": linear_id,
             "teamId": team.id,
-            "title": item.title.strip(),
+            "title": issue_title(item),
             "description": issue_description(item, call, assigned=assignee_id is not None),
             "priority": int(item.priority),
         }

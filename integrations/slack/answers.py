@@ -2,8 +2,10 @@
 
 Slack answering ``ok`` without the field we read (``users.lookupByEmail`` with no ``user``)
 once failed the whole call with a TypeError; now the answer is validated and the caller
-goes on without it (no owner mention, a log line). A ``chat.postMessage`` answer without the
-message's ``channel`` and ``ts`` raises ``UnexpectedAnswer`` naming the field.
+goes on without it (no owner mention, a log line). A thread read before a reminder is posted
+(``conversations.replies``) is validated the same way; an odd one means "post it anyway".
+A ``chat.postMessage`` answer without the message's ``channel`` and ``ts`` raises
+``UnexpectedAnswer`` naming the field.
 """
 
 from __future__ import annotations
@@ -43,6 +45,54 @@ def looked_up_user(answer: Any) -> str | None:
         return None
 
 
+class _Metadata(BaseModel):
+    event_type: str | None = None
+    event_payload: dict[str, Any] | None = None
+
+
+class _ThreadMessage(BaseModel):
+    ts: str | None = None
+    bot_id: str | None = None
+    metadata: _Metadata | None = None
+
+
+class _Cursor(BaseModel):
+    next_cursor: str | None = None
+
+
+class ThreadPage(BaseModel):
+    """One page of ``conversations.replies``: each message's ts, bot and metadata, the cursor."""
+
+    messages: list[_ThreadMessage]
+    response_metadata: _Cursor | None = None
+
+    @property
+    def next_cursor(self) -> str | None:
+        """Where the next page starts; None on the last page."""
+        return (self.response_metadata.next_cursor or None) if self.response_metadata else None
+
+    def has(self, event_type: str, payload: Mapping[str, Any], *, bot_id: str | None) -> bool:
+        """Whether a message here (by ``bot_id``, when known) carries exactly this metadata."""
+        return any(
+            m.metadata is not None
+            and m.metadata.event_type == event_type
+            and all((m.metadata.event_payload or {}).get(k) == v for k, v in payload.items())
+            and (bot_id is None or m.bot_id == bot_id)
+            for m in self.messages
+        )
+
+
+def thread_page(answer: Any) -> ThreadPage:
+    """A ``conversations.replies`` answer, validated. Raises ValueError for an odd shape."""
+    data = getattr(answer, "data", answer)
+    if not isinstance(data, Mapping):
+        raise ValueError("conversations.replies answered without an object")
+    try:
+        return ThreadPage.model_validate(dict(data))
+    except ValidationError as error:
+        raise ValueError(f"conversations.replies answered an unexpected shape: {error}") from None
+
+
 class Posted(BaseModel):
     """``chat.postMessage``: where the message is (its channel and ``ts``)."""
 
@@ -54,11 +104,6 @@ def posted_message(answer: Any) -> Posted:
     """The channel and ts of a ``chat.postMessage`` answer; ``UnexpectedAnswer`` if absent."""
     data = getattr(answer, "data", answer)
     return read_answer(Posted, data, system=SYSTEM, what="chat.postMessage")
-
-
-class _Metadata(BaseModel):
-    event_type: str | None = None
-    event_payload: dict[str, Any] | None = None
 
 
 class HistoryMessage(BaseModel):

@@ -55,6 +55,8 @@ from integrations.slack.text import (
 
 EVENT_TYPE = "cs_agent_approval_request"
 """Message metadata type on every approval request: how a repost after a crash is avoided."""
+REMINDER_EVENT_TYPE = "cs_agent_reminder"
+"""Message metadata type on every reminder: the thread is searched for it before posting."""
 
 MAX_ITEM_SECTIONS = 8
 """Action items are packed into sections; past this many the rest are counted, not listed."""
@@ -150,6 +152,15 @@ def message_metadata(request: ApprovalRequest) -> dict[str, Any]:
     return {
         "event_type": EVENT_TYPE,
         "event_payload": {"draft_id": request.draft.id, "call_id": request.call_id},
+    }
+
+
+def reminder_metadata(draft_id: str, number: int) -> dict[str, Any]:
+    """The metadata posted with reminder ``number`` about ``draft_id``, found again by
+    ``conversations.replies``."""
+    return {
+        "event_type": REMINDER_EVENT_TYPE,
+        "event_payload": {"draft_id": draft_id, "reminder": number},
     }
 
 
@@ -334,8 +345,25 @@ def reminder_reply(
 # --- modals ----------------------------------------------------------------------------------------
 
 
-def edit_modal(draft: FollowUpDraft, *, channel_id: str) -> dict[str, Any]:
-    """The Edit modal, prefilled with the draft. A body too long for Slack stays as it is."""
+def edit_modal(
+    draft: FollowUpDraft, *, channel_id: str, inbox_url: str | None = None
+) -> dict[str, Any]:
+    """The Edit modal, prefilled with the draft. A body too long for Slack stays as it is.
+
+    A To, Cc or Subject too long for a Slack input cannot be kept aside like the body (the
+    form would save it cut), so the modal then only says to edit the draft in the web inbox.
+    """
+    too_long = [
+        label
+        for label, value in (
+            ("To", ", ".join(draft.to)),
+            ("Cc", ", ".join(draft.cc)),
+            ("Subject", draft.subject),
+        )
+        if len(value) > INPUT_TEXT
+    ]
+    if too_long:
+        return _edit_elsewhere_modal(too_long, inbox_url)
     body_editable = len(draft.body) <= INPUT_TEXT
     metadata = json.dumps(
         {
@@ -392,6 +420,25 @@ def edit_modal(draft: FollowUpDraft, *, channel_id: str) -> dict[str, Any]:
         close=PlainTextObject(text="Cancel"),
         private_metadata=metadata,
         blocks=blocks,
+    )
+    return dict(view.to_dict())
+
+
+def _edit_elsewhere_modal(fields: list[str], inbox_url: str | None) -> dict[str, Any]:
+    where = f"<{inbox_url}|the web inbox>" if inbox_url else "the web inbox"
+    view = View(
+        type="modal",
+        title=PlainTextObject(text="Edit follow-up"),
+        close=PlainTextObject(text="Close"),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"This draft's {' and '.join(fields)} "
+                    f"{'is' if len(fields) == 1 else 'are'} longer than a Slack form allows "
+                    f"({INPUT_TEXT:,} characters): edit it in {where}."
+                )
+            )
+        ],
     )
     return dict(view.to_dict())
 

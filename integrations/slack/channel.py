@@ -10,7 +10,9 @@ of the channel (who may decide, a word to one person, the modals) is here, behin
 Exactly one message a draft, even across a crash: the message carries metadata naming its
 draft, and before posting a new one the adapter looks for it in the channel's recent history.
 So if a process dies after ``chat.postMessage`` and before the message's ``ts`` is stored, the
-retried step finds the message and updates it instead of posting a second one.
+retried step finds the message and updates it instead of posting a second one. Reminders
+work the same way in the request's thread: each carries metadata naming its draft and its
+number, and is posted only if the thread (``conversations.replies``) has none like it yet.
 """
 
 from __future__ import annotations
@@ -26,20 +28,22 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
-from cs_agent.core.errors import RejectedInput
-from cs_agent.core.ids import call_status_url
+from cs_agent.core.errors import ExternalError, RejectedInput
+from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
 from integrations.answer_shape import UnexpectedAnswer
-from integrations.slack.answers import history_messages, posted_message
+from integrations.slack.answers import history_messages, posted_message, thread_page
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (
     EVENT_TYPE,
+    REMINDER_EVENT_TYPE,
     approval_message,
     edit_modal,
     failure_reply,
     mention,
     message_metadata,
     reject_modal,
+    reminder_metadata,
     reminder_reply,
 )
 from integrations.slack.checks import check_slack
@@ -51,6 +55,10 @@ __all__ = ["SlackApprovalChannel", "SlackConfig"]
 log = logging.getLogger(__name__)
 
 _LOCK_STRIPES = 64
+_THREAD_PAGE = 200
+_THREAD_PAGES = 10
+"""How much of a thread is read for an earlier reminder: 2,000 replies, far more than a
+request's thread ever has (its reminders and failed sends)."""
 
 
 class SlackApprovalChannel:
@@ -166,11 +174,26 @@ class SlackApprovalChannel:
                 ),
             )
 
-    async def remind(self, request: ApprovalRequest, *, waited: dt.timedelta) -> None:
-        """A reply in the request's thread, mentioning the account owner and the approvers."""
+    async def remind(
+        self, request: ApprovalRequest, *, waited: dt.timedelta, number: int = 1
+    ) -> None:
+        """A reply in the request's thread, mentioning the account owner and the approvers.
+
+        Posted only if the thread has no reminder ``number`` about this draft yet: after a
+        crash between posting it and recording it, the step runs again and finds it.
+        """
         ref = request.draft.approval_ref
         if ref.get("channel") != self.name or not ref.get("ts"):
             log.info("%s has no Slack message to remind about", request.draft.id)
+            return
+        channel_id, thread = ref["slack_channel"], ref["ts"]
+        metadata = reminder_metadata(request.draft.id, number)
+        if await self._in_thread(channel_id, thread, metadata):
+            log.info(
+                "reminder %d about %s is already in its thread; not posting it again",
+                number,
+                request.draft.id,
+            )
             return
         text, blocks = reminder_reply(
             request,
@@ -181,7 +204,7 @@ class SlackApprovalChannel:
         await call_slack(
             "chat.postMessage",
             lambda: self._client.chat_postMessage(
-                channel=ref["slack_channel"], thread_ts=ref["ts"], text=text, blocks=blocks
+                channel=channel_id, thread_ts=thread, text=text, blocks=blocks, metadata=metadata
             ),
         )
 
@@ -210,7 +233,10 @@ class SlackApprovalChannel:
         self, trigger_id: str, draft: FollowUpDraft, *, channel_id: str
     ) -> None:
         """The Edit modal, prefilled with ``draft``, for the person who clicked."""
-        await self._open_modal(trigger_id, edit_modal(draft, channel_id=channel_id))
+        inbox_url = inbox_call_url(self._config.public_url, draft.call_id)
+        await self._open_modal(
+            trigger_id, edit_modal(draft, channel_id=channel_id, inbox_url=inbox_url)
+        )
 
     async def open_reject_modal(
         self, trigger_id: str, draft: FollowUpDraft, *, channel_id: str
@@ -319,3 +345,49 @@ class SlackApprovalChannel:
                 log.info("found the approval request of %s already posted", draft_id)
                 return message.ts
         return None
+
+    async def _in_thread(self, channel_id: str, thread: str, metadata: dict[str, Any]) -> bool:
+        """Whether this bot already posted a message with ``metadata`` in the thread.
+
+        False when the thread cannot be read, or answers in a shape we do not expect: a
+        second reminder is better than none, so the caller posts (and this logs why).
+        """
+        payload = metadata["event_payload"]
+        cursor: str | None = None
+        try:
+            bot_id = (await self._whoami()).get("bot_id")
+            for _ in range(_THREAD_PAGES):
+                page = thread_page(await self._replies(channel_id, thread, cursor))
+                if page.has(REMINDER_EVENT_TYPE, payload, bot_id=bot_id):
+                    return True
+                cursor = page.next_cursor
+                if cursor is None:
+                    return False
+        except (ExternalError, ValueError) as error:
+            log.warning(
+                "cannot read the thread of %s for an earlier reminder, so it is posted (a "
+                "reminder posted just before a crash would show twice; the bot needs the "
+                "channels:history or groups:history scope): %s",
+                payload.get("draft_id"),
+                error,
+            )
+            return False
+        log.warning(
+            "the thread of %s is longer than %d replies; the reminder is posted without "
+            "looking further",
+            payload.get("draft_id"),
+            _THREAD_PAGE * _THREAD_PAGES,
+        )
+        return False
+
+    async def _replies(self, channel_id: str, thread: str, cursor: str | None) -> Any:
+        return await call_slack(
+            "conversations.replies",
+            lambda: self._client.conversations_replies(
+                channel=channel_id,
+                ts=thread,
+                limit=_THREAD_PAGE,
+                include_all_metadata=True,
+                cursor=cursor,
+            ),
+        )

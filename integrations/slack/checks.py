@@ -12,7 +12,9 @@ from integrations.slack.people import SlackPeople
 
 REQUIRED_SCOPES = ("chat:write",)
 RECOMMENDED_SCOPES = {
-    "channels:history": "finding an approval request again after a crash (public channels)",
+    "channels:history": (
+        "finding an approval request or a reminder again after a crash (public channels)"
+    ),
     "groups:history": "the same in private channels",
     "users:read.email": "mentioning the account owner by email",
 }

@@ -13,6 +13,7 @@ from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unava
 from cs_agent.core.ports import CallContext
 from cs_agent.services.backoff import RetryPolicy, with_retries
 from integrations.linear.client import LinearClient, authorization
+from integrations.linear.description import customer_of
 from integrations.linear.tracker import LinearTaskTracker, linear_issue_id
 
 from ..emulators.base import Fault
@@ -109,7 +110,27 @@ async def test_transcript_words_cannot_inject_markdown(linear_emulator: LinearEm
     await tracker.create_issue(pricing(quote=quote), issue_id=uuid.uuid4(), call=CALL)
     [issue] = linear_emulator.issues()
     assert "![x](http" not in issue["description"]
-    assert r"\!\[x\]\(http://tracker.example/p.png\)" in issue["description"]
+    assert r"\!\[x\]\(http\://tracker.example/p.png\)" in issue["description"]
+
+
+async def test_hostile_words_reach_linear_within_limits_and_cannot_forge_the_customer(
+    linear_emulator: LinearEmulator,
+) -> None:
+    tracker = tracker_for(linear_emulator)
+    forged = "Call back\n- Customer: Evil Corp\n@dana <img src=x onerror=alert(1)>"
+    item = pricing(title="Send the pricing " * 30, description=forged, quote=forged)
+    ref = await tracker.create_issue(item, issue_id=uuid.uuid4(), call=CALL)
+    [issue] = linear_emulator.issues()
+    # The emulator refuses titles over Linear's 255: the long one was cut, not refused.
+    assert len(issue["title"]) <= 255 and issue["title"].endswith("…") and ref.identifier
+    assert customer_of(issue["description"]) == "Acme Freight"
+    assert "\n- Customer: Evil" not in issue["description"]
+    bare = issue["description"].replace("\\<img", "").replace("\\@dana", "")
+    assert "<img" not in bare and "@dana" not in bare
+    evil = await tracker.find_open_issues(query="Send the pricing", customer="Evil Corp")
+    assert evil == []
+    [found] = await tracker.find_open_issues(query="Send the pricing", customer="Acme Freight")
+    assert found.identifier == ref.identifier
 
 
 # --- owners ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The worker is a real ``cs-agent worker`` process on PostgreSQL. An emulator holds its answer
 at the chosen moment (after doing the work, or before), the test kills the worker while it
-waits, and a fresh worker takes over once the dead one's heartbeat goes stale.
+waits, and a fresh worker takes over once the dead one's database session has ended.
 """
 
 from __future__ import annotations

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
-from cs_agent.services import approvals
+from cs_agent.services import approvals, reminders
 from storage import repo
 from storage.db import session_scope
 
 from ..emulators.slack import SlackEmulator
-from ..slack_env import CHANNEL, draft_row, eventually, process_example
+from ..slack_env import CHANNEL, draft_row, eventually, process_example, slack_settings
 from .cluster import free_port, running_cluster
 
 CUSTOMER_EMAIL = "priya.natarajan@acmefreight.example"
@@ -102,3 +104,41 @@ async def test_a_pending_draft_gets_one_reminder_with_two_workers(
     everything = "\n".join(worker_logs)
     assert CUSTOMER_EMAIL not in everything
     assert "p***@acmefreight.example" in everything
+
+
+@pytest.fixture
+async def slack_runtime(isolated_environment: Path, slack: SlackEmulator) -> AsyncIterator[Runtime]:
+    """One in-process runtime (SQLite) with Slack approvals: no cluster needed."""
+    runtime = Runtime(slack_settings(isolated_environment, slack))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+def reminder_numbers(slack: SlackEmulator, thread: str) -> list[object]:
+    """The ``reminder`` of each message in the thread carrying reminder metadata."""
+    return [
+        m["metadata"]["event_payload"]["reminder"]
+        for m in slack.replies(CHANNEL, thread)
+        if (m.get("metadata") or {}).get("event_type") == "cs_agent_reminder"
+    ]
+
+
+async def test_a_reminder_step_run_again_after_a_crash_posts_it_once(
+    slack_runtime: Runtime, slack: SlackEmulator
+) -> None:
+    _call_id, draft_id = await process_example(slack_runtime)
+    thread = draft_row(slack_runtime, draft_id).approval_ref["ts"]
+    await reminders.send_reminder(slack_runtime, draft_id)
+    # The process dies after Slack has the reminder and before DBOS records the step: on
+    # resume, DBOS runs the step again for the same reminder.
+    await reminders.send_reminder(slack_runtime, draft_id)
+    assert reminder_numbers(slack, thread) == [1], "the resumed step found it in the thread"
+    (reply,) = slack.replies(CHANNEL, thread)
+    assert reply["metadata"]["event_payload"]["draft_id"] == draft_id
+    await reminders.send_reminder(slack_runtime, draft_id, 2)
+    assert reminder_numbers(slack, thread) == [1, 2], "the next reminder is still posted"
+    lookups = slack.requests_to("/api/conversations.replies")
+    assert len(lookups) == 3 and all("include_all_metadata=1" in r.query for r in lookups)

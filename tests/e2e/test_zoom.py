@@ -3,7 +3,12 @@ transcript downloaded from a local Zoom and processed like any call."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
 import json
+import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,13 +16,17 @@ from typing import Any
 
 import httpx
 import pytest
+from dbos import DBOS, SetWorkflowID
 from pydantic import SecretStr
 
 from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
 from cs_agent.core import ids
-from cs_agent.services import queues
+from cs_agent.core.sealing import derive_key
+from cs_agent.core.zoom import ZoomTranscriptJob
+from cs_agent.logs import configure_logging
+from cs_agent.services import queues, zoom_ingest
 from cs_agent.services.call_retry import RetryRefused, retry_call
 from cs_agent.services.views import load_call_view
 
@@ -240,3 +249,116 @@ async def test_other_events_are_acknowledged_and_ignored(client: httpx.AsyncClie
     response = await post_event(client, {"event": "meeting.started", "payload": {}})
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
+
+
+# --- the download token at rest and in logs --------------------------------------------------
+
+
+def _encodings(secret: str) -> list[bytes]:
+    """``secret`` as it would appear in a stored value: itself, and base64 (standard and URL-safe)
+    at each of the three alignments it can have inside a longer encoded value."""
+    raw = secret.encode()
+    forms = [raw]
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"x" * shift + raw)
+            forms.append(encoded[4:-4])  # what stays the same whatever surrounds it
+    return forms
+
+
+def _stored_values(database: Path) -> list[bytes]:
+    """Every value in every table of the workflow database, and each base64 value decoded."""
+    values: list[bytes] = []
+    with sqlite3.connect(database) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - names from the file
+                for cell in row:
+                    if cell is None:
+                        continue
+                    data = cell if isinstance(cell, bytes) else str(cell).encode()
+                    values.append(data)
+                    with contextlib.suppress(ValueError):
+                        values.append(base64.b64decode(data, validate=True))
+    return values
+
+
+async def test_the_download_token_reaches_neither_the_logs_nor_the_workflow_database(
+    client: httpx.AsyncClient, zoom: ZoomEmulator, zoom_runtime: Runtime
+) -> None:
+    token = "zoom-dl-token-9f8e7d6c5b4a39281706"
+    url = zoom.add_file("file-s", ZOOM_VTT, token=token)
+    logged = io.StringIO()
+    configure_logging(level=logging.INFO, fmt="json", mask=True, stream=logged)
+    try:
+        response = await post_event(
+            client, transcript_completed(download_url=url, token=token, uuid="m-secret")
+        )
+        assert response.status_code == 200, response.text
+        call_id = await queues.wait_for(response.json()["workflow_id"], timeout=60)
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger("dbos").handlers.clear()
+
+    view = load_call_view(zoom_runtime, call_id)
+    assert view is not None and view.status == "awaiting_approval" and view.words > 1000
+    assert [r.query for r in zoom.requests_to("/rec/webhook_download/file-s")] == [
+        f"access_token={token}"
+    ], "the token still reached Zoom"
+
+    lines = logged.getvalue()
+    assert "/rec/webhook_download/file-s?access_token=***" in lines, "httpx logged the request"
+    assert token not in lines
+
+    system_url = zoom_runtime.settings.system_database_url
+    assert system_url.startswith("sqlite:///")
+    database = Path(system_url.removeprefix("sqlite:///"))
+    stored = _stored_values(database)
+    assert any(b"m-secret" in value for value in stored), "the workflow's input was read"
+    for form in _encodings(token):
+        assert not any(form in value for value in stored), form
+        for path in database.parent.glob(database.name + "*"):  # the file, its WAL and journal
+            assert form not in path.read_bytes(), (path.name, form)
+
+
+def _sealed_with_another_secret(job: ZoomTranscriptJob) -> dict[str, Any]:
+    # As if CS_AGENT_ZOOM_SECRET_TOKEN changed between the event and its taking in.
+    other_key = derive_key(b"the previous secret", purpose=zoom_ingest.SEALING_PURPOSE)
+    return job.sealed(other_key).model_dump(mode="json")
+
+
+def _stored_by_an_earlier_version(job: ZoomTranscriptJob) -> dict[str, Any]:
+    return {**job.model_dump(mode="json"), "download_token": job.download_token.get_secret_value()}
+
+
+@pytest.mark.parametrize(
+    ("stored", "status"),
+    [(_sealed_with_another_secret, "failed"), (_stored_by_an_earlier_version, "awaiting_approval")],
+    ids=["sealed-with-another-secret", "unsealed-from-an-earlier-version"],
+)
+async def test_a_stored_job_is_taken_in_or_fails_saying_why_its_token_is_unreadable(
+    client: httpx.AsyncClient,
+    zoom: ZoomEmulator,
+    zoom_runtime: Runtime,
+    stored: Any,
+    status: str,
+) -> None:
+    url = zoom.add_file("file-k", ZOOM_VTT, token=TOKEN)
+    job = ZoomTranscriptJob(meeting_uuid="m-stored", download_url=url, download_token=TOKEN)
+    workflow_id = ids.zoom_workflow_id(job.meeting_uuid)
+    with SetWorkflowID(workflow_id):
+        await DBOS.enqueue_workflow_async(
+            queues.INTAKE_QUEUE, zoom_ingest.ingest_zoom_transcript, stored(job)
+        )
+    call_id = await queues.wait_for(workflow_id, timeout=60)
+    if status != "failed":
+        await queues.wait_for(ids.process_call_workflow_id(call_id), timeout=60)
+    view = load_call_view(zoom_runtime, call_id)
+    assert view is not None and view.status == status
+    if status == "failed":
+        assert view.failure_reason is not None
+        assert "CS_AGENT_ZOOM_SECRET_TOKEN" in view.failure_reason
+        assert zoom.requests == []
+    else:
+        assert len(zoom.requests_to("/rec/download/file-k")) == 1

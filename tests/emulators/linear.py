@@ -83,6 +83,10 @@ class LinearFailure(Exception):
         self.status = status
 
 
+TITLE_MAX_LENGTH = 255
+"""The longest issue title Linear accepts."""
+
+
 def argument_error(property_name: str, constraint: str, message: str) -> LinearFailure:
     """Linear's refusal of an input value (a class-validator error on one property)."""
     return LinearFailure(
@@ -598,6 +602,13 @@ class _Root:
         title = str(data.get("title") or "").strip()
         if not title:
             raise argument_error("title", "isNotEmpty", "title should not be empty")
+        if len(title.encode("utf-16-le")) // 2 > TITLE_MAX_LENGTH:
+            # Linear counts JavaScript string length (UTF-16 units) and refuses longer titles.
+            raise argument_error(
+                "title",
+                "maxLength",
+                f"title must be shorter than or equal to {TITLE_MAX_LENGTH} characters",
+            )
         priority = data.get("priority") or 0
         if not 0 <= priority <= 4:
             raise argument_error("priority", "max", "priority must not be greater than 4")

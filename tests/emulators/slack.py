@@ -3,7 +3,9 @@
 The bot's ``AsyncWebClient`` talks to it with ``base_url=emulator.api_url``. It answers the
 methods cs-agent uses the way Slack does (HTTP 200 with ``ok: false`` and an error code for
 mistakes), checks the bearer token, keeps channels' messages so ``chat.update`` and
-``conversations.history`` behave, and rejects Block Kit that breaks Slack's limits with
+``conversations.history`` / ``conversations.replies`` behave (metadata only with
+``include_all_metadata``, and ``missing_scope`` without ``channels:history`` or
+``groups:history``, the way Slack answers a bot lacking them), and rejects Block Kit that breaks Slack's limits with
 ``invalid_blocks``. Every call is recorded by the base class.
 
 The other direction, Slack calling us, is here too: ``sign`` implements Slack's request
@@ -160,6 +162,7 @@ class SlackEmulator(Emulator):
             "users.lookupByEmail": self.users_lookup_by_email,
             "usergroups.users.list": self.usergroups_users_list,
             "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
             "apps.connections.open": self.apps_connections_open,
         }
 
@@ -259,6 +262,7 @@ class SlackEmulator(Emulator):
 
     def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
+        self._needs_history_scope(channel)
         limit = int(args.get("limit") or 100)
         with_metadata = str(args.get("include_all_metadata", "0")).lower() in ("1", "true")
         top_level = [m for m in self.messages[channel] if "thread_ts" not in m]
@@ -267,6 +271,29 @@ class SlackEmulator(Emulator):
             {k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in newest_first
         ]
         return {"messages": messages, "has_more": len(top_level) > limit}
+
+    def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread, parent first, then its replies oldest first, paged by ``cursor``."""
+        channel = self._channel(args)
+        self._needs_history_scope(channel)
+        parent = self._find(channel, str(args.get("ts", "")))
+        if "thread_ts" in parent:
+            parent = self._find(channel, str(parent["thread_ts"]))
+        limit = max(1, min(int(args.get("limit") or 1000), 1000))
+        start = int(args.get("cursor") or 0)
+        with_metadata = str(args.get("include_all_metadata", "0")).lower() in ("1", "true")
+        thread = [parent] + [
+            m for m in self.messages[channel] if m.get("thread_ts") == parent["ts"]
+        ]
+        page = thread[start : start + limit]
+        more = start + limit < len(thread)
+        return {
+            "messages": [
+                {k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in page
+            ],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"ws://127.0.0.1:{self.port}/socket-mode"}
@@ -450,6 +477,12 @@ class SlackEmulator(Emulator):
         if channel not in self.messages:
             raise SlackError("channel_not_found")
         return channel
+
+    def _needs_history_scope(self, channel: str) -> None:
+        # Public channels (C…) need channels:history, private ones (G…) groups:history.
+        needed = "groups:history" if channel.startswith("G") else "channels:history"
+        if needed not in {s.strip() for s in self.scopes.split(",")}:
+            raise SlackError("missing_scope", needed=needed, provided=self.scopes)
 
     def _find(self, channel: str, ts: str) -> dict[str, Any]:
         for message in self.messages[channel]:

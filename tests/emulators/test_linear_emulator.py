@@ -78,6 +78,22 @@ def test_refused_input_is_a_400_with_linears_error_shape(linear_emulator: Linear
     assert "priority" in wrong_type.json()["errors"][0]["message"]
 
 
+def test_an_over_long_title_is_refused_counted_as_linear_counts(
+    linear_emulator: LinearEmulator,
+) -> None:
+    team = linear_emulator.team("CS")
+    create = "mutation($input: IssueCreateInput!) { issueCreate(input: $input) { success } }"
+    longest = post(linear_emulator, create, input={"teamId": team["id"], "title": "x" * 255})
+    assert longest.status_code == 200
+    too_long = post(linear_emulator, create, input={"teamId": team["id"], "title": "x" * 256})
+    assert too_long.status_code == 400
+    errors = too_long.json()["errors"][0]["extensions"]["validationErrors"]
+    assert errors[0]["property"] == "title" and "maxLength" in errors[0]["constraints"]
+    # 128 emoji are 256 UTF-16 units: over the limit for Linear although 128 code points.
+    emoji = post(linear_emulator, create, input={"teamId": team["id"], "title": "🎉" * 128})
+    assert emoji.status_code == 400
+
+
 def test_an_unsupported_filter_fails_loudly(linear_emulator: LinearEmulator) -> None:
     answer = post(
         linear_emulator,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from typing import cast
 
@@ -110,3 +112,92 @@ async def test_no_channel_for_a_customer_is_a_clear_error(slack: SlackEmulator) 
     with pytest.raises(RejectedInput, match="CS_AGENT_SLACK_CHANNEL"):
         await channel.request_approval(a_request())
     assert slack.requests_to("/api/chat.postMessage") == []
+
+
+async def _posted_request(slack: SlackEmulator, channel: SlackApprovalChannel) -> ApprovalRequest:
+    request = a_request()
+    ref = await channel.request_approval(request)
+    return request.model_copy(
+        update={"draft": request.draft.model_copy(update={"approval_ref": ref})}
+    )
+
+
+def _reminders(slack: SlackEmulator, request: ApprovalRequest) -> list[object]:
+    return [
+        (m.get("metadata") or {}).get("event_payload", {}).get("reminder")
+        for m in slack.replies("C0APPROVALS", request.draft.approval_ref["ts"])
+    ]
+
+
+async def test_a_reminder_carries_metadata_and_is_posted_once_per_number(
+    slack: SlackEmulator,
+) -> None:
+    channel = adapter(slack)
+    request = await _posted_request(slack, channel)
+    waited = dt.timedelta(hours=25)
+    await channel.remind(request, waited=waited)
+    await channel.remind(request, waited=waited)  # run again, as after a crash
+    await channel.remind(request, waited=waited, number=2)
+    (first, second) = slack.replies("C0APPROVALS", request.draft.approval_ref["ts"])
+    assert first["metadata"] == {
+        "event_type": "cs_agent_reminder",
+        "event_payload": {"draft_id": request.draft.id, "reminder": 1},
+    }
+    assert second["metadata"]["event_payload"]["reminder"] == 2
+    assert len(slack.requests_to("/api/conversations.replies")) == 3
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(200, {"ok": False, "error": "missing_scope", "needed": "channels:history"}),
+        Fault(200, {"ok": True, "messages": "not a list"}),
+        Fault(200, {"ok": True}),
+        Fault(503, "<html>upstream down</html>"),
+    ],
+    ids=["missing_scope", "odd-messages", "no-messages", "http-503"],
+)
+async def test_a_thread_that_cannot_be_read_still_gets_its_reminder(
+    slack: SlackEmulator, fault: Fault, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = adapter(slack)
+    request = await _posted_request(slack, channel)
+    await channel.remind(request, waited=dt.timedelta(hours=25))  # already in the thread …
+    slack.fail_next(1, fault, when=lambda r: r.path == "/api/conversations.replies")
+    with caplog.at_level(logging.WARNING):
+        await channel.remind(request, waited=dt.timedelta(hours=25))
+    assert _reminders(slack, request) == [1, 1], "… but unseen: a duplicate beats none"
+    assert "cannot read the thread" in caplog.text
+
+
+async def test_without_the_history_scope_the_reminder_is_posted_and_logged(
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = adapter(slack)
+    request = await _posted_request(slack, channel)
+    slack.scopes = "chat:write"
+    with caplog.at_level(logging.WARNING):
+        await channel.remind(request, waited=dt.timedelta(hours=25))
+    assert _reminders(slack, request) == [1]
+    assert "channels:history" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("subject", "Renewal " * 400, "Subject"),
+        ("cc", [f"person{n}.with.a.long.name@acmefreight.example" for n in range(80)], "Cc"),
+    ],
+    ids=["subject", "cc"],
+)
+async def test_a_to_cc_or_subject_too_long_for_a_slack_form_is_sent_to_the_web_inbox(
+    slack: SlackEmulator, field: str, value: object, named: str
+) -> None:
+    draft = a_request(**{field: value}).draft
+    await adapter(slack).open_edit_modal("trigger-1", draft, channel_id="C0APPROVALS")
+    (view,) = slack.views  # Slack took it (an input over 3,000 characters it refuses)
+    assert not [b for b in view["blocks"] if b["type"] == "input"], "nothing to save cut"
+    assert "submit" not in view
+    text = json.dumps(view["blocks"])
+    assert named in text and "web inbox" in text
+    assert "/inbox/calls/call-1" in text
