@@ -23,7 +23,7 @@ import email.utils
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -45,14 +45,17 @@ from cs_agent.core.errors import (
     parse_retry_after,
 )
 from cs_agent.core.ports import CheckResult
+from integrations.answer_shape import UnexpectedAnswer
 from integrations.blocking_mailer import BlockingMailer
 from integrations.email_message import build_mime, envelope_recipients
+from integrations.gmail import answers
+from integrations.gmail.answers import Message, Thread
 from integrations.gmail.auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
 from integrations.gmail.http import HttpxHttp
 
 log = logging.getLogger(__name__)
 
-SYSTEM = "gmail"
+SYSTEM = answers.SYSTEM
 RATE_LIMIT_REASONS = frozenset(
     {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
 )
@@ -104,7 +107,7 @@ class GmailMailer(BlockingMailer):
     async def account_address(self) -> str:
         """The address of the Google account the credentials act for (``users.getProfile``)."""
         profile = await asyncio.to_thread(self._profile)
-        return str(profile.get("emailAddress", ""))
+        return profile.emailAddress
 
     def web_url(self, thread_id: str) -> str:
         """Where a person sees the conversation in Gmail."""
@@ -139,21 +142,32 @@ class GmailMailer(BlockingMailer):
         body: dict[str, str] = {"raw": raw}
         if email.thread_id:
             body["threadId"] = email.thread_id
-        sent = self._run(
+        answer = self._run(
             f"sending {email.message_id}",
             GMAIL_SEND,
             lambda: self._service.users().messages().send(userId="me", body=body),
         )
+        try:
+            sent = answers.read(answers.Sent, answer, what=f"sending {email.message_id}")
+        except UnexpectedAnswer as odd:
+            # Gmail took the message but did not say its id: find it by our Message-ID.
+            log.warning("%s; looking the message up by its Message-ID", odd)
+            found = self._find_sent(email.message_id)
+            if found is None:
+                raise odd from None
+            return found
         return SentEmail(
             message_id=email.message_id,
-            provider_message_id=str(sent["id"]),
-            location=self.web_url(str(sent.get("threadId") or sent["id"])),
+            provider_message_id=sent.id,
+            location=self.web_url(sent.threadId or sent.id),
         )
 
     def _find_sent(self, message_id: str) -> SentEmail | None:
         bare = message_id.strip().strip("<>")
+        # No degrading here: without this look-up a retry could send the message twice.
+        what = f"looking up {message_id}"
         listing = self._run(
-            f"looking up {message_id}",
+            what,
             GMAIL_READONLY,
             lambda: (
                 self._service.users()
@@ -161,23 +175,23 @@ class GmailMailer(BlockingMailer):
                 .list(userId="me", q=f"rfc822msgid:{bare}", includeSpamTrash=True, maxResults=10)
             ),
         )
-        for found in listing.get("messages", []):
-            meta = self._message_metadata(str(found["id"]))
-            if "DRAFT" in meta.get("labelIds", []):
+        for found in answers.read(answers.MessageList, listing, what=what).messages:
+            meta = self._message_metadata(found.id)
+            if "DRAFT" in meta.labelIds:
                 continue  # a draft with our id was never sent
             if (header(meta, "Message-ID") or "").strip().strip("<>") != bare:
                 continue  # search is fuzzy; the header is the truth
-            thread_id = str(meta.get("threadId") or meta["id"])
             return SentEmail(
                 message_id=message_id,
-                provider_message_id=str(meta["id"]),
-                location=self.web_url(thread_id),
+                provider_message_id=meta.id,
+                location=self.web_url(meta.threadId or meta.id),
             )
         return None
 
-    def _message_metadata(self, gmail_id: str) -> dict[str, Any]:
-        meta: dict[str, Any] = self._run(
-            f"reading message {gmail_id}",
+    def _message_metadata(self, gmail_id: str) -> Message:
+        what = f"reading message {gmail_id}"
+        meta = self._run(
+            what,
             GMAIL_READONLY,
             lambda: (
                 self._service.users()
@@ -185,7 +199,7 @@ class GmailMailer(BlockingMailer):
                 .get(userId="me", id=gmail_id, format="metadata", metadataHeaders=["Message-ID"])
             ),
         )
-        return meta
+        return answers.read(Message, meta, what=what)
 
     # --- threading --------------------------------------------------------------------------
     def _anchor_for(self, email: OutgoingEmail) -> ThreadAnchor | None:
@@ -212,10 +226,11 @@ class GmailMailer(BlockingMailer):
             return anchor
         return None
 
-    def _get_thread(self, thread_id: str) -> dict[str, Any] | None:
+    def _get_thread(self, thread_id: str) -> Thread | None:
+        what = f"reading thread {thread_id}"
         try:
-            thread: dict[str, Any] = self._run(
-                f"reading thread {thread_id}",
+            thread = self._run(
+                what,
                 GMAIL_READONLY,
                 lambda: (
                     self._service.users()
@@ -227,15 +242,21 @@ class GmailMailer(BlockingMailer):
             )
         except RejectedInput:
             return None  # 404 (or a malformed id): no such thread in this mailbox
-        return thread
+        try:
+            return answers.read(Thread, thread, what=what)
+        except UnexpectedAnswer as odd:
+            # Threading is a courtesy: without it the message starts a new conversation.
+            log.warning("%s; not replying in that thread", odd)
+            return None
 
     def _find_thread_by_subject(self, email: OutgoingEmail) -> ThreadAnchor | None:
         wanted = normalize_subject(email.thread_subject or "")
         if not wanted:
             return None
         phrase = " ".join(wanted.replace('"', " ").split())
+        what = f"searching threads with subject {phrase!r}"
         listing = self._run(
-            f"searching threads with subject {phrase!r}",
+            what,
             GMAIL_READONLY,
             lambda: (
                 self._service.users()
@@ -243,9 +264,14 @@ class GmailMailer(BlockingMailer):
                 .list(userId="me", q=f'subject:"{phrase}"', maxResults=10)
             ),
         )
+        try:
+            candidates = answers.read(answers.ThreadList, listing, what=what).threads
+        except UnexpectedAnswer as odd:
+            log.warning("%s; not looking for the thread", odd)
+            return None
         recipients = {addr.lower() for addr in envelope_recipients(email)}
-        for candidate in listing.get("threads", []):
-            thread = self._get_thread(str(candidate["id"]))
+        for candidate in candidates:
+            thread = self._get_thread(candidate.id)
             if thread is None:
                 continue
             anchor = reply_anchor(thread)
@@ -264,10 +290,9 @@ class GmailMailer(BlockingMailer):
 
         identity = self._identity
         try:
-            profile = self._profile()
+            address = self._profile().emailAddress
         except ExternalError as error:
             return [result(False, str(error), identity.fix())]
-        address = str(profile.get("emailAddress", ""))
         results = [result(True, f"signed in to Gmail as {address} ({identity.describe()})")]
         if address.lower() != self.sender.lower():
             results.append(self._check_send_as(address, result))
@@ -291,26 +316,27 @@ class GmailMailer(BlockingMailer):
             results.append(result(True, "duplicate look-up (rfc822msgid: search) works"))
         return results
 
-    def _profile(self) -> dict[str, Any]:
-        profile: dict[str, Any] = self._run(
-            "reading the Gmail profile",
-            GMAIL_READONLY,
-            lambda: self._service.users().getProfile(userId="me"),
+    def _profile(self) -> answers.Profile:
+        what = "reading the Gmail profile"
+        profile = self._run(
+            what, GMAIL_READONLY, lambda: self._service.users().getProfile(userId="me")
         )
-        return profile
+        return answers.read(answers.Profile, profile, what=what)
 
     def _check_send_as(self, address: str, result: Callable[..., CheckResult]) -> CheckResult:
+        what = "listing send-as addresses"
         try:
             listing = self._run(
-                "listing send-as addresses",
+                what,
                 GMAIL_READONLY,
                 lambda: self._service.users().settings().sendAs().list(userId="me"),
             )
+            aliases = answers.read(answers.SendAsList, listing, what=what).sendAs
         except ExternalError as error:
             return result(False, f"cannot list send-as addresses: {error}", self._identity.fix())
-        for alias in listing.get("sendAs", []):
-            if str(alias.get("sendAsEmail", "")).lower() == self.sender.lower() and (
-                alias.get("verificationStatus", "accepted") == "accepted"
+        for alias in aliases:
+            if alias.sendAsEmail.lower() == self.sender.lower() and (
+                alias.verificationStatus == "accepted"
             ):
                 return result(True, f"{self.sender} is a verified send-as address of {address}")
         return result(
@@ -397,11 +423,11 @@ def google_error(content: bytes | str | None) -> tuple[str, set[str]]:
     return str(error.get("message") or error.get("status") or "no details"), reasons
 
 
-def header(message: Mapping[str, Any], name: str) -> str | None:
+def header(message: Message, name: str) -> str | None:
     """A header of a Gmail message resource (``format=metadata``), case-insensitively."""
-    for item in message.get("payload", {}).get("headers", []):
-        if str(item.get("name", "")).lower() == name.lower():
-            return str(item.get("value", ""))
+    for item in message.payload.headers:
+        if item.name.lower() == name.lower():
+            return item.value
     return None
 
 
@@ -410,9 +436,9 @@ def normalize_subject(subject: str) -> str:
     return " ".join(_REPLY_PREFIX.sub("", subject).split()).casefold()
 
 
-def reply_anchor(thread: Mapping[str, Any]) -> ThreadAnchor | None:
+def reply_anchor(thread: Thread) -> ThreadAnchor | None:
     """How to reply in ``thread`` (a ``threads.get`` resource): answer its last sent message."""
-    messages = [m for m in thread.get("messages", []) if "DRAFT" not in m.get("labelIds", [])]
+    messages = [m for m in thread.messages if "DRAFT" not in m.labelIds]
     if not messages:
         return None
     last = messages[-1]
@@ -423,17 +449,17 @@ def reply_anchor(thread: Mapping[str, Any]) -> ThreadAnchor | None:
         if ref not in references:
             references.append(ref)
     return ThreadAnchor(
-        thread_id=str(thread["id"]),
+        thread_id=thread.id,
         in_reply_to=last_id.strip() if last_id else None,
         references=references,
         subject=header(messages[0], "Subject"),
     )
 
 
-def participants(thread: Mapping[str, Any]) -> set[str]:
+def participants(thread: Thread) -> set[str]:
     """Every address in From, To and Cc of the thread's messages, lower-cased."""
     values: list[str] = []
-    for message in thread.get("messages", []):
+    for message in thread.messages:
         values.extend(header(message, name) or "" for name in ("From", "To", "Cc"))
     return {addr.lower() for addr in _addresses(values)}
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cs_agent.core.domain import ActionItem, IssueRef, Owner, Side
 from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized
 from cs_agent.core.ports import CallContext, CheckResult
+from integrations.answer_shape import UnexpectedAnswer
+from integrations.linear import answers
 from integrations.linear.client import LinearClient
 from integrations.linear.description import (
     customer_text,
@@ -98,14 +100,22 @@ class LinearTaskTracker:
                 # The usual reason after a retry: an earlier attempt created it.
                 existing = await self._issue_by_id(linear_id)
                 if existing is not None:
-                    log.info("Linear issue %s already exists; using it", existing["identifier"])
+                    log.info("Linear issue %s already exists; using it", existing.identifier)
                     return self._ref(existing)
                 if attempt == 1 and self._forget(error.field):
                     continue  # a cached team, label or user went away: look it up again
                 raise
-            payload = data["issueCreate"]
-            issue = payload.get("issue")
-            if not payload.get("success") or issue is None:
+            try:
+                payload = answers.read(answers.CreateIssue, data, operation="CreateIssue")
+            except UnexpectedAnswer as odd:
+                # The issue may well exist (it has our id): read it back before giving up.
+                log.warning("%s; reading the issue back by id", odd)
+                issue = await self._issue_by_id(linear_id)
+                if issue is None:
+                    raise odd from None
+                return self._ref(issue)
+            issue = payload.issueCreate.issue
+            if not payload.issueCreate.success or issue is None:
                 issue = await self._issue_by_id(linear_id)
                 if issue is None:
                     raise RejectedInput(SYSTEM, f"issueCreate did not create {item.title!r}")
@@ -116,8 +126,10 @@ class LinearTaskTracker:
         self, item: ActionItem, *, linear_id: str, call: CallContext
     ) -> dict[str, Any]:
         team = await self.team()
-        label_id = await self.label_id(team) if self._label else None
-        assignee_id = await self.assignee_id(item.owner)
+        label_id = (
+            await self._optional(self.label_id(team), "without the label") if self._label else None
+        )
+        assignee_id = await self._optional(self.assignee_id(item.owner), "unassigned")
         issue_input: dict[str, Any] = {
             "id": linear_id,
             "teamId": team.id,
@@ -169,12 +181,12 @@ class LinearTaskTracker:
             "OpenIssues", {"filter": {"and": conditions}, "first": self._search_limit}
         )
         scored = []
-        for node in data["issues"]["nodes"]:
-            if (node.get("state") or {}).get("type") in CLOSED_STATE_TYPES:
+        for node in answers.read(answers.OpenIssues, data, operation="OpenIssues").issues.nodes:
+            if node.state is not None and node.state.type in CLOSED_STATE_TYPES:
                 continue
-            if customer and not same_customer(node.get("description"), customer):
+            if customer and not same_customer(node.description, customer):
                 continue
-            score = title_similarity(query, node["title"])
+            score = title_similarity(query, node.title)
             if score >= self._match_threshold:
                 scored.append((score, node))
         scored.sort(key=lambda pair: pair[0], reverse=True)
@@ -187,7 +199,7 @@ class LinearTaskTracker:
             return self._team
         if self._team_key:
             data = await self._client.execute("TeamByKey", {"key": self._team_key})
-            nodes = data["teams"]["nodes"]
+            nodes = answers.read(answers.Teams, data, operation="TeamByKey").teams.nodes
             if not nodes:
                 raise RejectedInput(
                     SYSTEM,
@@ -196,7 +208,8 @@ class LinearTaskTracker:
                     field=TEAM_SETTING,
                 )
         else:
-            nodes = (await self._client.execute("Teams"))["teams"]["nodes"]
+            data = await self._client.execute("Teams")
+            nodes = answers.read(answers.Teams, data, operation="Teams").teams.nodes
             if len(nodes) != 1:
                 raise RejectedInput(
                     SYSTEM,
@@ -205,7 +218,7 @@ class LinearTaskTracker:
                     field=TEAM_SETTING,
                 )
         node = nodes[0]
-        self._team = Team(id=node["id"], key=node["key"], name=node["name"])
+        self._team = Team(id=node.id, key=node.key, name=node.name)
         return self._team
 
     async def label_id(self, team: Team) -> str:
@@ -219,7 +232,8 @@ class LinearTaskTracker:
                     "CreateLabel",
                     {"input": {"name": self._label, "teamId": team.id, "color": LABEL_COLOR}},
                 )
-                found = str(data["issueLabelCreate"]["issueLabel"]["id"])
+                created = answers.read(answers.CreateLabel, data, operation="CreateLabel")
+                found = created.issueLabelCreate.issueLabel.id
                 log.info("created the Linear label %r in team %s", self._label, team.key)
             except RejectedInput:
                 # Another worker may have created it a moment ago.
@@ -248,9 +262,10 @@ class LinearTaskTracker:
             if now - self._missing.get(key, -_MISS_TTL) < _MISS_TTL:
                 continue
             data = await self._client.execute("UserByEmail", {"email": email.strip()})
-            users = [user for user in data["users"]["nodes"] if user.get("active", True)]
+            found = answers.read(answers.UserByEmail, data, operation="UserByEmail").users.nodes
+            users = [user for user in found if user.active]
             if users:
-                user_id = str(users[0]["id"])
+                user_id = users[0].id
                 self._user_ids[key] = user_id
                 return user_id
             self._missing[key] = now
@@ -274,12 +289,16 @@ class LinearTaskTracker:
                     "proxy sits in between) and that this host can reach it",
                 )
             ]
-        viewer, org = data["viewer"], data["organization"]
+        try:
+            who = answers.read(answers.Viewer, data, operation="Viewer")
+        except UnexpectedAnswer as error:
+            return [self._result(False, str(error), "check CS_AGENT_LINEAR_API_URL")]
+        viewer, org = who.viewer, who.organization
         results.append(
             self._result(
                 True,
-                f"authenticated as {viewer['name']} <{viewer['email']}> "
-                f"in {org['name']} (linear.app/{org['urlKey']}) at {self._client.url}",
+                f"authenticated as {viewer.name} <{viewer.email}> "
+                f"in {org.name} (linear.app/{org.urlKey}) at {self._client.url}",
             )
         )
         try:
@@ -319,33 +338,42 @@ class LinearTaskTracker:
     # --- helpers ----------------------------------------------------------------------------------
     async def _find_label(self, team: Team) -> str | None:
         data = await self._client.execute("LabelsByName", {"name": self._label})
-        for node in data["issueLabels"]["nodes"]:
-            owner = node.get("team")
-            if owner is None or owner.get("id") == team.id:
-                return str(node["id"])
+        for node in answers.read(
+            answers.LabelsByName, data, operation="LabelsByName"
+        ).issueLabels.nodes:
+            if node.team is None or node.team.id is None or node.team.id == team.id:
+                return node.id
         return None
 
-    async def _issue_by_id(self, linear_id: str) -> dict[str, Any] | None:
+    async def _optional(self, lookup: Awaitable[str | None], without: str) -> str | None:
+        """A label or assignee lookup; an odd answer files the issue ``without`` it, noted."""
+        try:
+            return await lookup
+        except UnexpectedAnswer as odd:
+            log.warning("%s; filing the issue %s", odd, without)
+            return None
+
+    async def _issue_by_id(self, linear_id: str) -> answers.Issue | None:
         try:
             data = await self._client.execute("IssueById", {"id": linear_id})
         except RejectedInput:
             return None  # "Entity not found"
-        issue: dict[str, Any] | None = data.get("issue")
-        return issue
+        return answers.read(answers.IssueById, data, operation="IssueById").issue
 
     async def _team_keys(self) -> str:
         try:
-            return _keys((await self._client.execute("Teams"))["teams"]["nodes"])
+            data = await self._client.execute("Teams")
+            return _keys(answers.read(answers.Teams, data, operation="Teams").teams.nodes)
         except ExternalError:
             return "(could not list them)"
 
-    def _ref(self, issue: Mapping[str, Any], *, existing: bool = False) -> IssueRef:
+    def _ref(self, issue: answers.Issue, *, existing: bool = False) -> IssueRef:
         return IssueRef(
             tracker=self.name,
-            id=issue["id"],
-            identifier=issue["identifier"],
-            title=issue["title"],
-            url=issue.get("url"),
+            id=issue.id,
+            identifier=issue.identifier,
+            title=issue.title,
+            url=issue.url,
             existing=existing,
         )
 
@@ -353,5 +381,5 @@ class LinearTaskTracker:
         return CheckResult(port="tracker", adapter=self.name, ok=ok, detail=detail, fix=fix)
 
 
-def _keys(nodes: list[dict[str, Any]]) -> str:
-    return ", ".join(sorted(str(node["key"]) for node in nodes)) or "none"
+def _keys(nodes: list[answers.TeamNode]) -> str:
+    return ", ".join(sorted(node.key for node in nodes)) or "none"

@@ -4,6 +4,8 @@ Slack answering ``ok`` without the field we read (``users.lookupByEmail`` with n
 once failed the whole call with a TypeError; now the answer is validated and the caller
 goes on without it (no owner mention, a log line). A thread read before a reminder is posted
 (``conversations.replies``) is validated the same way; an odd one means "post it anyway".
+A ``chat.postMessage`` answer without the message's ``channel`` and ``ts`` raises
+``UnexpectedAnswer`` naming the field.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from integrations.answer_shape import UnexpectedAnswer, read_answer
+from integrations.slack.api import SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +91,42 @@ def thread_page(answer: Any) -> ThreadPage:
         return ThreadPage.model_validate(dict(data))
     except ValidationError as error:
         raise ValueError(f"conversations.replies answered an unexpected shape: {error}") from None
+
+
+class Posted(BaseModel):
+    """``chat.postMessage``: where the message is (its channel and ``ts``)."""
+
+    channel: str
+    ts: str
+
+
+def posted_message(answer: Any) -> Posted:
+    """The channel and ts of a ``chat.postMessage`` answer; ``UnexpectedAnswer`` if absent."""
+    data = getattr(answer, "data", answer)
+    return read_answer(Posted, data, system=SYSTEM, what="chat.postMessage")
+
+
+class HistoryMessage(BaseModel):
+    """A message of ``conversations.history``: its ts, who posted it, its metadata."""
+
+    ts: str
+    bot_id: str | None = None
+    metadata: _Metadata | None = None
+
+
+class History(BaseModel):
+    """``conversations.history``: the recent messages (none: the key may be absent)."""
+
+    messages: list[HistoryMessage] | None = Field(default=None)
+
+
+def history_messages(answer: Any) -> list[HistoryMessage] | None:
+    """The messages of a ``conversations.history`` answer, or None (logged) if it has none."""
+    data = getattr(answer, "data", answer)
+    try:
+        return (
+            read_answer(History, data, system=SYSTEM, what="conversations.history").messages or []
+        )
+    except UnexpectedAnswer as error:
+        log.warning("%s; the channel's history is not read", error)
+        return None

@@ -31,7 +31,8 @@ from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
 from cs_agent.core.errors import ExternalError, RejectedInput
 from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
-from integrations.slack.answers import thread_page
+from integrations.answer_shape import UnexpectedAnswer
+from integrations.slack.answers import history_messages, posted_message, thread_page
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (
     EVENT_TYPE,
@@ -129,7 +130,17 @@ class SlackApprovalChannel:
                 unfurl_media=False,
             ),
         )
-        return await self._ref(str(posted["channel"]), str(posted["ts"]), owner)
+        try:
+            message = posted_message(posted)
+        except UnexpectedAnswer as odd:
+            # Slack posted it but did not say where: the message carries its draft id, so
+            # the channel's history tells us; a retried step would find it the same way.
+            log.warning("%s; looking for the message in the channel", odd)
+            found = await self._find_posted(target, request.draft.id)
+            if found is None:
+                raise odd from None
+            return await self._ref(target, found, owner)
+        return await self._ref(message.channel, message.ts, owner)
 
     async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
         """Redraw the message from the draft's current state; on a failed send, say why in
@@ -319,16 +330,20 @@ class SlackApprovalChannel:
                 channel_id,
             )
             return None
+        messages = history_messages(history)
+        if messages is None:
+            return None
         bot_id = (await self._whoami()).get("bot_id")
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
+        for message in messages:
+            metadata = message.metadata
             if (
-                metadata.get("event_type") == EVENT_TYPE
-                and (metadata.get("event_payload") or {}).get("draft_id") == draft_id
-                and (bot_id is None or message.get("bot_id") == bot_id)
+                metadata is not None
+                and metadata.event_type == EVENT_TYPE
+                and (metadata.event_payload or {}).get("draft_id") == draft_id
+                and (bot_id is None or message.bot_id == bot_id)
             ):
                 log.info("found the approval request of %s already posted", draft_id)
-                return str(message["ts"])
+                return message.ts
         return None
 
     async def _in_thread(self, channel_id: str, thread: str, metadata: dict[str, Any]) -> bool:

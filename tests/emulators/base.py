@@ -9,6 +9,7 @@ or at random.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import socket
@@ -88,6 +89,9 @@ class _Recorder:
                 await asyncio.sleep(fault.hang_seconds)
             await fault.response()(scope, receive, send)
             return
+        oddity = self.emulator._take_oddity(recorded)
+        if oddity is not None:
+            send = _OddSender(send, oddity)
         sent = False
 
         async def replay() -> dict[str, Any]:
@@ -98,6 +102,89 @@ class _Recorder:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+ODD_SHAPES = ("missing", "null", "wrong_type", "not_object")
+
+
+@dataclass
+class Oddity:
+    """An ok answer (the work done) whose JSON is bent at ``path`` into ``shape``.
+
+    ``path`` is dotted keys from the top of the JSON body (``data.issueCreate.issue.id``);
+    ``*`` stands for every element of a list. ``shape``: ``missing`` drops the key, ``null``
+    sets it to null, ``wrong_type`` puts a value of another type there, ``not_object``
+    wraps it in a list (an empty path: the whole body).
+    """
+
+    path: str
+    shape: str = "missing"
+
+    def __post_init__(self) -> None:
+        if self.shape not in ODD_SHAPES:
+            raise ValueError(f"shape must be one of {ODD_SHAPES}, not {self.shape!r}")
+
+    def bend(self, payload: Any) -> Any:
+        """``payload`` with the oddity applied (a copy where it matters)."""
+        keys = [key for key in self.path.split(".") if key]
+        if not keys:
+            return [payload] if self.shape == "not_object" else payload
+        _bend(payload, keys, self.shape)
+        return payload
+
+
+def _bend(node: Any, keys: list[str], shape: str) -> None:
+    if not keys:
+        return
+    key, rest = keys[0], keys[1:]
+    if key == "*":
+        for inner in node if isinstance(node, list) else []:
+            _bend(inner, rest, shape)
+        return
+    if not isinstance(node, dict):
+        return
+    if rest:
+        if key in node:
+            _bend(node[key], rest, shape)
+    elif shape == "missing":
+        node.pop(key, None)
+    elif shape == "null":
+        node[key] = None  # present but null, even where the key is usually left out
+    elif shape == "not_object":
+        if key in node:
+            node[key] = [node[key]]
+    else:  # wrong_type: a number where a string, list or object was (or nothing), else a string
+        node[key] = "not what you expected" if isinstance(node.get(key), int | float) else 12345
+
+
+class _OddSender:
+    """Collects the app's answer and sends it again with its JSON body bent."""
+
+    def __init__(self, send: Send, oddity: Oddity) -> None:
+        self._send = send
+        self._oddity = oddity
+        self._start: dict[str, Any] | None = None
+        self._chunks: list[bytes] = []
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self._start = message
+            return
+        if message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        self._chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(self._chunks)
+        with contextlib.suppress(ValueError):  # not JSON: nothing to bend
+            body = json.dumps(self._oddity.bend(json.loads(body))).encode()
+        start = dict(self._start or {"type": "http.response.start", "status": 200})
+        start["headers"] = [
+            (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
+        ] + [(b"content-length", str(len(body)).encode())]
+        await self._send(start)
+        await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class Emulator:
@@ -112,6 +199,8 @@ class Emulator:
         self._random_faults: (
             tuple[float, list[Fault], random.Random, Callable[[RecordedRequest], bool]] | None
         ) = None
+        self._oddities: list[tuple[Callable[[RecordedRequest], bool], Oddity]] = []
+        self.oddly_answered: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -187,11 +276,34 @@ class Emulator:
         with self._lock:
             self._random_faults = (rate, faults, random.Random(seed), when or (lambda _r: True))
 
+    def answer_oddly_next(
+        self,
+        oddity: Oddity,
+        *,
+        count: int = 1,
+        when: Callable[[RecordedRequest], bool] | None = None,
+    ) -> None:
+        """Do the work of the next ``count`` requests (matching ``when``), answer ok, but bent."""
+        with self._lock:
+            for _ in range(count):
+                self._oddities.append((when or (lambda _r: True), oddity))
+
     def clear_faults(self) -> None:
-        """Answer normally from now on."""
+        """Answer normally (and in the usual shape) from now on."""
         with self._lock:
             self._faults.clear()
             self._random_faults = None
+            self._oddities.clear()
+            self.oddly_answered.clear()
+
+    def _take_oddity(self, request: RecordedRequest) -> Oddity | None:
+        with self._lock:
+            for index, (when, oddity) in enumerate(self._oddities):
+                if when(request):
+                    del self._oddities[index]
+                    self.oddly_answered.append(request)
+                    return oddity
+        return None
 
     def _take_fault(self, request: RecordedRequest) -> Fault | None:
         with self._lock:

@@ -44,7 +44,7 @@ from starlette.routing import Route
 
 from integrations.gmail.auth import SCOPES
 
-from .base import Emulator, Fault
+from .base import Emulator, Fault, Oddity
 
 DISCOVERY = json.loads(
     (Path(googleapiclient.__file__).parent / "discovery_cache/documents/gmail.v1.json").read_text()
@@ -102,6 +102,18 @@ def gmail_fault(
 def normalize_subject(subject: str) -> str:
     """Gmail's idea of "the same subject": without Re:/Fwd: prefixes, case or extra spaces."""
     return " ".join(_REPLY_PREFIX.sub("", subject).split()).casefold()
+
+
+_USER = r"^/gmail/v1/users/[^/]+"
+ODD_METHODS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "messages.send": ("POST", re.compile(_USER + r"/messages/send$")),
+    "messages.list": ("GET", re.compile(_USER + r"/messages$")),
+    "messages.get": ("GET", re.compile(_USER + r"/messages/(?!send$)[^/]+$")),
+    "threads.list": ("GET", re.compile(_USER + r"/threads$")),
+    "threads.get": ("GET", re.compile(_USER + r"/threads/[^/]+$")),
+    "getProfile": ("GET", re.compile(_USER + r"/profile$")),
+}
+"""The requests ``answer_oddly`` can bend, by Gmail API method."""
 
 
 @dataclass
@@ -364,6 +376,24 @@ class GmailEmulator(Emulator):
         with self._lock:
             self._hang_sends += 1
             self._hang_seconds = seconds
+
+    def answer_oddly(
+        self, method: str, path: str, shape: str = "missing", *, count: int = 1
+    ) -> None:
+        """Do the next ``count`` calls of ``method``, then answer 200 but bent at ``path``.
+
+        ``method`` is one of ``ODD_METHODS`` (``messages.send``, ``messages.list``,
+        ``messages.get``, ``threads.list``, ``threads.get``, ``getProfile``); ``path`` and
+        ``shape`` as in ``Oddity`` (``threadId``, ``messages.*.id``).
+        """
+        wanted = ODD_METHODS[method]
+        self.answer_oddly_next(
+            Oddity(path, shape),
+            count=count,
+            when=lambda request: (
+                request.method == wanted[0] and bool(wanted[1].match(request.path))
+            ),
+        )
 
     def stop(self) -> None:
         self._release.set()

@@ -49,7 +49,7 @@ from starlette.routing import Route
 
 from integrations.linear.schema import linear_schema
 
-from .base import Emulator, Fault, RecordedRequest
+from .base import Emulator, Fault, Oddity, RecordedRequest
 
 API_KEY = "lin_api_emulator0000000000000000000000000000000000"
 OAUTH_TOKEN = "lin_oauth_emulator000000000000000000000000000000"
@@ -301,6 +301,18 @@ class LinearEmulator(Emulator):
         with self._state_lock:
             for _ in range(count):
                 self._slow.append(_Slow(when or (lambda _call: True), seconds))
+
+    def answer_oddly(
+        self, operation: str, path: str, shape: str = "missing", *, count: int = 1
+    ) -> None:
+        """Do the next ``count`` ``operation`` requests, then answer them bent at ``path``.
+
+        ``path`` is inside ``data`` (``issueCreate.issue.identifier``; ``*`` for each node);
+        ``shape`` is ``missing``, ``null``, ``wrong_type`` or ``not_object`` (see ``Oddity``).
+        """
+        self.answer_oddly_next(
+            Oddity(f"data.{path}", shape), count=count, when=operation_is(operation)
+        )
 
     # --- reading the record -----------------------------------------------------------------------
     def calls(self, operation: str | None = None, *, faulted: bool = False) -> list[GraphQLCall]:

@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .base import Emulator
+from .base import Emulator, Oddity
 
 SCOPES = "chat:write,users:read,users:read.email,usergroups:read,channels:history,groups:history"
 
@@ -104,6 +104,15 @@ class SlackEmulator(Emulator):
         """
         with self._lock:
             self._late_answers[method] = seconds
+
+    def answer_oddly(
+        self, method: str, path: str, shape: str = "missing", *, count: int = 1
+    ) -> None:
+        """Do the next ``count`` ``method`` calls, then answer ``ok`` but bent at ``path``
+        (``ts``, ``user.id``; ``shape`` as in ``Oddity``)."""
+        self.answer_oddly_next(
+            Oddity(path, shape), count=count, when=lambda request: request.path == f"/api/{method}"
+        )
 
     @property
     def api_url(self) -> str:

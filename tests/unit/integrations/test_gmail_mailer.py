@@ -304,6 +304,19 @@ async def test_doctor_fails_a_sender_the_account_cannot_send_as(
     assert all(r.ok for r in results), results
 
 
+@pytest.mark.parametrize("shape", ["missing", "null", "wrong_type"])
+async def test_doctor_reports_an_odd_profile_answer_naming_gmail(
+    gmail: GmailSetup, emulator: GmailEmulator, shape: str
+) -> None:
+    emulator.answer_oddly("getProfile", "emailAddress", shape)
+    results = await gmail.mailer().check()
+
+    [only] = results
+    assert not only.ok and only.fix
+    assert only.detail.startswith("gmail: reading the Gmail profile answered an unexpected shape")
+    assert "(field emailAddress)" in only.detail
+
+
 @pytest.mark.parametrize(
     "hostile",
     ["tom@acme.example\r\nBcc: hidden@evil.example", "lena@acme.example,hidden2@evil.example"],

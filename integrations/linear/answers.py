@@ -1,0 +1,149 @@
+"""Pydantic models of the fields cs-agent reads from Linear's answers (``operations.graphql``).
+
+``gql`` hands back ``data`` as plain dicts without checking them against the schema, so an
+answer of an unexpected shape (a null issue, an id that is a number) is caught here: each
+operation's answer is read through its model, and what does not fit becomes
+``UnexpectedAnswer`` naming Linear, the operation and the field, never a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from integrations.answer_shape import Model, read_answer
+from integrations.linear.errors import SYSTEM
+
+
+class _Answer(BaseModel):
+    # Linear adds fields over time; only the ones named here are read.
+    model_config = ConfigDict(extra="ignore")
+
+
+class _State(_Answer):
+    type: str | None = None
+
+
+class Issue(_Answer):
+    """``FiledIssue``: what an issue reference and the title match need."""
+
+    id: str
+    identifier: str
+    title: str
+    url: str | None = None
+    description: str | None = None
+    state: _State | None = None
+
+
+class _IssueCreatePayload(_Answer):
+    success: bool | None = None
+    issue: Issue | None = None
+
+
+class CreateIssue(_Answer):
+    """``issueCreate``: success, and the issue (read back by id when it is absent)."""
+
+    issueCreate: _IssueCreatePayload  # noqa: N815 (Linear's field name)
+
+
+class IssueById(_Answer):
+    """``issue(id:)``: the issue, or null."""
+
+    issue: Issue | None = None
+
+
+class _Issues(_Answer):
+    nodes: list[Issue]
+
+
+class OpenIssues(_Answer):
+    """``issues(filter:)``: the candidates for a title match."""
+
+    issues: _Issues
+
+
+class TeamNode(_Answer):
+    """A team: its id for filing, key and name for messages."""
+
+    id: str
+    key: str
+    name: str
+
+
+class _Teams(_Answer):
+    nodes: list[TeamNode]
+
+
+class Teams(_Answer):
+    """``teams`` (``Teams`` and ``TeamByKey``)."""
+
+    teams: _Teams
+
+
+class _User(_Answer):
+    id: str
+    active: bool = True
+
+
+class _Users(_Answer):
+    nodes: list[_User]
+
+
+class UserByEmail(_Answer):
+    """``users(filter: email)``: the first active user is the assignee."""
+
+    users: _Users
+
+
+class _LabelTeam(_Answer):
+    id: str | None = None
+
+
+class Label(_Answer):
+    """A label: its id, and its team (none for a workspace label)."""
+
+    id: str
+    team: _LabelTeam | None = None
+
+
+class _Labels(_Answer):
+    nodes: list[Label]
+
+
+class LabelsByName(_Answer):
+    """``issueLabels(filter: name)``."""
+
+    issueLabels: _Labels  # noqa: N815 (Linear's field name)
+
+
+class _LabelCreatePayload(_Answer):
+    issueLabel: Label  # noqa: N815 (Linear's field name)
+
+
+class CreateLabel(_Answer):
+    """``issueLabelCreate``: the new label's id."""
+
+    issueLabelCreate: _LabelCreatePayload  # noqa: N815 (Linear's field name)
+
+
+class _Viewer(_Answer):
+    name: str
+    email: str
+
+
+class _Organization(_Answer):
+    name: str
+    urlKey: str  # noqa: N815 (Linear's field name)
+
+
+class Viewer(_Answer):
+    """``viewer`` and ``organization``, for ``cs-agent doctor``."""
+
+    viewer: _Viewer
+    organization: _Organization
+
+
+def read(model: type[Model], data: Any, *, operation: str) -> Model:
+    """``data`` (an operation's ``data``) as ``model``, or ``UnexpectedAnswer`` naming the field."""
+    return read_answer(model, data, system=SYSTEM, what=operation)
