@@ -12,17 +12,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from cs_agent.core.errors import ExternalError
+from cs_agent.core.errors import UnexpectedAnswer
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class UnexpectedAnswer(ExternalError):
-    """The system answered without error, but not in the shape its API documents.
-
-    Not transient: the same request tends to get the same answer, so the step fails at once
-    with the field named; ``cs-agent calls retry`` tries again once the system is right.
-    """
 
 
 def read_answer(model: type[Model], data: Any, *, system: str, what: str) -> Model:

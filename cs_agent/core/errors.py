@@ -83,6 +83,14 @@ class OutcomeUnknown(ExternalError):
     """
 
 
+class UnexpectedAnswer(ExternalError):
+    """The system answered without error, but not in the shape its API documents.
+
+    Not transient: the same request tends to get the same answer, so the step fails at once
+    with the field named; ``cs-agent calls retry`` tries again once the system is right.
+    """
+
+
 def error_kind(error: ExternalError) -> str:
     """The taxonomy's name for ``error``: ``rate_limited``, ``unavailable`` … (``other`` else)."""
     for cls, kind in (

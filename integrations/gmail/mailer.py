@@ -42,10 +42,10 @@ from cs_agent.core.errors import (
     RejectedInput,
     Unauthorized,
     Unavailable,
+    UnexpectedAnswer,
     parse_retry_after,
 )
 from cs_agent.core.ports import CheckResult
-from integrations.answer_shape import UnexpectedAnswer
 from integrations.blocking_mailer import BlockingMailer
 from integrations.email_message import build_mime, envelope_recipients
 from integrations.gmail import answers

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cs_agent.core.domain import ActionItem, IssueRef, Owner, Side
-from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized
+from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized, UnexpectedAnswer
 from cs_agent.core.ports import CallContext, CheckResult
-from integrations.answer_shape import UnexpectedAnswer
 from integrations.linear import answers
 from integrations.linear.client import LinearClient
 from integrations.linear.description import (

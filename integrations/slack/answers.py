@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from integrations.answer_shape import UnexpectedAnswer, read_answer
+from cs_agent.core.errors import UnexpectedAnswer
+from integrations.answer_shape import read_answer
 from integrations.slack.api import SYSTEM
 
 log = logging.getLogger(__name__)

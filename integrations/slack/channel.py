@@ -28,10 +28,9 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
-from cs_agent.core.errors import ExternalError, RejectedInput
+from cs_agent.core.errors import ExternalError, RejectedInput, UnexpectedAnswer
 from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
-from integrations.answer_shape import UnexpectedAnswer
 from integrations.slack.answers import history_messages, posted_message, thread_page
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (

@@ -4,16 +4,12 @@ open API (DNS rebinding), a cross-site form, and forwarded headers believed only
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from cs_agent.api.app import create_app
@@ -22,7 +18,7 @@ from cs_agent.config import Settings
 
 from ..conftest import EXAMPLES
 from ..web.conftest import PASSWORDS, with_sign_in
-from .intake_helpers import TOKEN, bearer
+from .intake_helpers import TOKEN, bearer, live_server
 
 VTT = (EXAMPLES / "acme-renewal.vtt").read_text(encoding="utf-8")
 
@@ -30,25 +26,8 @@ VTT = (EXAMPLES / "acme-renewal.vtt").read_text(encoding="utf-8")
 @contextmanager
 def served(settings: Settings) -> Iterator[str]:
     """``create_app(settings)`` under uvicorn, with the proxy options ``cs-agent serve`` uses."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings), log_level="warning", access_log=False, **proxy_options(settings)
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with live_server(create_app(settings), **proxy_options(settings)) as url:
+        yield url
 
 
 def calls_stored(url: str) -> int:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.answer_shape import UnexpectedAnswer
+from cs_agent.core.errors import UnexpectedAnswer
 from integrations.gmail import answers as gmail
 from integrations.linear import answers as linear
 from integrations.slack.answers import history_messages, posted_message

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.utils import getaddresses
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +11,6 @@ from sqlalchemy.engine import Engine
 
 from cs_agent.core.errors import RejectedInput
 from integrations.email_message import build_mime, envelope_recipients
-from storage.db import make_engine, migrate
 
 from ...emulators.smtp import SmtpTestServer
 from ...mailers import outgoing, smtp_mailer
@@ -23,21 +20,6 @@ REPROS = [
     "lena@acme.example,hidden2@evil.example",
     "Bcc: x@evil.example",
 ]
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SmtpTestServer]:
-    server = SmtpTestServer(tmp_path / "smtp").start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("hostile", REPROS)

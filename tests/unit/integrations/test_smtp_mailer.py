@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,25 +10,10 @@ from sqlalchemy.engine import Engine
 from cs_agent.core.errors import OutcomeUnknown, RejectedInput, Unauthorized
 from integrations.smtp import SmtpMailer, SmtpServer, tls_context
 from storage import repo
-from storage.db import make_engine, migrate, session_scope
+from storage.db import session_scope
 
 from ...emulators.smtp import SmtpTestServer
 from ...mailers import CUSTOMER, SENDER, outgoing, smtp_mailer
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SmtpTestServer]:
-    server = SmtpTestServer(tmp_path / "smtp").start()
-    yield server
-    server.stop()
 
 
 async def test_starttls_login_and_envelope(server: SmtpTestServer, engine: Engine) -> None:
