@@ -14,6 +14,7 @@ from cs_agent.analyzers.rules.candidates import Candidate
 from cs_agent.analyzers.rules.drafting import followup_email
 from cs_agent.analyzers.rules.extraction import Extractor
 from cs_agent.analyzers.rules.roster import Roster
+from cs_agent.analyzers.rules.scoring import dropped_note
 from cs_agent.analyzers.rules.summary import call_summary, word_stats
 from cs_agent.analyzers.rules.wording import due_text, join_names
 from cs_agent.core.domain import (
@@ -40,6 +41,7 @@ class RulesAnalyzer:
     def __init__(self, *, company_name: str, sender_name: str | None = None) -> None:
         self._company = company_name
         self._sender = sender_name
+        self._dropped: dict[str, int] = {}
 
     async def analyze(
         self, transcript: Transcript, metadata: CallMetadata, *, tracker: TaskTracker
@@ -63,6 +65,7 @@ class RulesAnalyzer:
         roster = Roster(transcript, metadata, company_name=self._company, sender_name=self._sender)
         extractor = Extractor(transcript, roster, call_date, metadata.title)
         candidates = extractor.resolve(extractor.run())
+        self._dropped = dict(extractor.dropped)
         return roster, [self._item(c) for c in candidates]
 
     def _write_up(
@@ -111,6 +114,12 @@ class RulesAnalyzer:
             text = f"{speaker} offered to {task}{at}, and the offer was accepted."
         elif candidate.kind == "plan":
             text = f"{speaker} proposed to {task}{at}."
+        elif candidate.kind == "assign":
+            who = owner.name if owner is not None and owner is not candidate.speaker else None
+            if who is None and owner is candidate.speaker:
+                text = f"{speaker} said their side would {task}{at}."
+            else:
+                text = f"{speaker} gave {who or 'the team'} the task to {task}{at}."
         elif owner is not None and owner is not candidate.speaker:
             text = f"{speaker} said {owner.name} would {task}{at}."
         else:
@@ -144,6 +153,9 @@ class RulesAnalyzer:
             "review every item, the summary and the email.",
             "Set ANTHROPIC_API_KEY to use the Claude agent.",
         ]
+        dropped = dropped_note(self._dropped)
+        if dropped:
+            notes.append(dropped)
         if metadata.call_date is None:
             notes.append("The call has no date, so due dates were resolved against today.")
         guessed = [p.name for p in roster.people if p.guessed_side and p.words]

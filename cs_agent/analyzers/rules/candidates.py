@@ -15,7 +15,7 @@ from cs_agent.analyzers.rules.cues import ACCEPT_WINDOW
 from cs_agent.analyzers.rules.roster import Person
 from cs_agent.core.domain import Priority, Utterance
 
-ItemKind = Literal["commit", "request", "offer", "plan"]
+ItemKind = Literal["commit", "request", "offer", "plan", "assign"]
 
 
 Cue = tuple[int, int, str, "re.Match[str] | None", "Person | None"]
@@ -59,6 +59,14 @@ class Candidate:
     vague: bool = False
     """Too vague to file ("Sure, I'll get that to you"); kept only to merge into a request."""
     merged_cues: list[str] = field(default_factory=list)
+    group: str = ""
+    """The cue's group: a `CUE` group name, "third", "weak", "assign", "sent" or "role"."""
+    body: str = ""
+    """The words after the cue the title was made from."""
+    before: str = ""
+    """The sentence up to the cue (where hedges and "if" sit)."""
+    score: float = 0.0
+    """Cue strength × deliverable × specificity (`scoring.score_candidate`)."""
 
 
 def _evidence(candidate: Candidate) -> tuple[int, int, int]:

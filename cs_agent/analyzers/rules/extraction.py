@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from typing import Final
 
+from cs_agent.analyzers.rules.assignments import (
+    ASSIGN,
+    CONDITION_OR_COMMITMENT,
+    NOT_ASSIGNED_BEFORE,
+    RECEIVE,
+    SENT_TO_YOU,
+    role_pattern,
+)
 from cs_agent.analyzers.rules.candidates import (
     Candidate,
     Cue,
@@ -45,6 +54,7 @@ from cs_agent.analyzers.rules.cues import (
 from cs_agent.analyzers.rules.dates import ORDINALS, WEEKDAYS, choose_date, date_hits
 from cs_agent.analyzers.rules.lexicon import APOS
 from cs_agent.analyzers.rules.roster import Person, Roster
+from cs_agent.analyzers.rules.scoring import keep_scored
 from cs_agent.analyzers.rules.sentences import content_words, sentence_spans
 from cs_agent.analyzers.rules.titles import (
     HAVE_DONE,
@@ -72,6 +82,11 @@ class Extractor:
             INCIDENT.search(u.text) for u in transcript.utterances
         )
         self._third_party = self._third_party_pattern()
+        self._role = role_pattern(
+            [p.name for p in roster.people if p.words and p.name != UNKNOWN_SPEAKER]
+        )
+        self.dropped: Counter[str] = Counter()
+        """Candidates the score threshold dropped, by reason (``scoring``)."""
 
     def _third_party_pattern(self) -> re.Pattern[str] | None:
         names = sorted(
@@ -127,7 +142,17 @@ class Extractor:
                 if person is not None and person is not speaker:
                     kind = "weak" if match.group().lower().endswith("can") else "third"
                     cues.append((match.start(), match.end(), kind, None, person))
-            cues.sort(key=lambda c: c[0])
+        speaker = self._roster.person(utterance.speaker)
+        cues.extend((m.start(), m.end(), "assign", m, None) for m in ASSIGN.finditer(text))
+        cues.extend(
+            (m.start("thing"), m.end(), "sent", m, None) for m in SENT_TO_YOU.finditer(text)
+        )
+        if self._role is not None:
+            for match in self._role.finditer(text):
+                person = self._roster.lookup(match["role"])
+                if person is not None and person is not speaker:
+                    cues.append((match.start(), match.end(), "role", match, person))
+        cues.sort(key=lambda c: c[0])
         return cues
 
     # A sentence can hold several cues; each is read up to the next one.
@@ -168,7 +193,22 @@ class Extractor:
         owner: Person | None
         commitment = group in ("commit", "weak", "let_me", "third")
         # Cheap rejections first: most cues in a long call end here.
-        if commitment:
+        if group in ("assign", "role", "sent"):
+            kind = "assign"
+            owner = person or self._vocative(sentence, speaker)
+            if group == "sent" or (group == "assign" and RECEIVE.match(rest)):
+                owner = speaker  # what the team will receive is the speaker's side's to send
+                if CONDITION_OR_COMMITMENT.search(before):
+                    return None
+            elif (
+                not _at_clause_start(before)
+                or NOT_ASSIGNED_BEFORE.search(before)
+                or first_verb in NOT_A_VERB
+                or NON_COMMITMENT.match(rest)
+                or sentence.rstrip().endswith("?")
+            ):
+                return None
+        elif commitment:
             kind, owner = "commit", person or speaker
             if (
                 not _at_clause_start(before)
@@ -213,6 +253,10 @@ class Extractor:
         ):
             return None  # "I'll go through the numbers" is the agenda of this call
         body = rest[: self._title_end(rest)]
+        if group == "sent" and match is not None:
+            body = "send " + match["thing"]
+        elif group == "assign" and RECEIVE.match(body):
+            body = RECEIVE.sub("send", body, count=1)
         title = make_title(
             body,
             you=self._roster.other_side_name(speaker.side),
@@ -226,7 +270,7 @@ class Extractor:
             or len(title.split()) < 2
             or (len(content) == 1 and bool(PRONOUN_OBJECT.search(title)) and not hits)
         )
-        if vague and (kind != "commit" or number > 1):
+        if vague and (kind not in ("commit", "assign") or number > 1):
             return None
         due = choose_date(hits, date_text)
         if due is None:
@@ -255,6 +299,9 @@ class Extractor:
             priority=self._priority(sentence, where.previous, due),
             quote=quote,
             vague=vague,
+            group=group,
+            body=body,
+            before=before,
         )
 
     def _answered(self, index: int, speaker: Person, pattern: re.Pattern[str]) -> bool:
@@ -353,7 +400,7 @@ class Extractor:
                     continue
                 item.accepted = True
             kept.append(item)
-        return merge_duplicates(kept)
+        return merge_duplicates(keep_scored(kept, self.dropped))
 
     def _addressee(self, item: Candidate) -> Person | None:
         speaker = item.speaker

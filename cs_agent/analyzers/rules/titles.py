@@ -75,7 +75,15 @@ _DANGLING = re.compile(
     r"|either|now|here|there|due|sometime)\b)+$",
     re.IGNORECASE,
 )
-_LEADING_JUNK = re.compile(r"^(?:[\s,;:.-]+|\b(?:and|then|also|so|to|just)\b)+", re.IGNORECASE)
+_LEADING_JUNK = re.compile(
+    r"^(?:[^\w(]+|\b(?:and|then|also|so|to|just|yeah|yes|yep|okay|ok|um+|uh+|erm|mm+|hmm+|oh|well"
+    r"|like|right|alright|sorry|be)\b)+",
+    re.IGNORECASE,
+)
+_TRAILING_JUNK = re.compile(r"[^\w)]+$")
+# Transcript markers ("{disfmarker}", "{vocalsound}", "{gap}") and spelled acronyms ("T_V_").
+_MARKER = re.compile(r"\{\w+\}|\[\w+\]")
+_SPELLED = re.compile(r"\b(?:[A-Za-z]_){2,}")
 # One pass for the clean-ups: "the the", stutters ("send send"), space before commas, ",,".
 _TITLE_TIDY = re.compile(
     r"\b(?P<the>the)\s+the\b|\b(?P<repeat>\w+)(?:[\s,]+(?P=repeat)\b)+|\s+(?P<punct>[,.;:])"
@@ -106,6 +114,8 @@ _GERUNDS: Final = {
     "putting": "put",
     "running": "run",
     "shipping": "ship",
+    "doing": "do",
+    "playing": "play",
 }
 _DELIVERED = re.compile(rf"\b(?:over\s+)?to\s+(?:{_YOU}|me|us)\b", re.IGNORECASE)
 PRONOUN_OBJECT = re.compile(r"\b(?:it|that|this|them|those|these)\b", re.IGNORECASE)
@@ -121,6 +131,7 @@ def _strip_dangling(text: str) -> str:
     while previous != text:
         previous = text
         text = _DANGLING.sub("", text)
+        text = _TRAILING_JUNK.sub("", text)
         text = _LEADING_JUNK.sub("", text)
     return text
 
@@ -152,7 +163,9 @@ def _shorten(text: str, limit: int) -> str:
 
 def make_title(body: str, *, you: str, me: str, us: str) -> str:
     """A short imperative from a verb phrase: dates, fillers and pronouns fixed."""
-    text = _TITLE_DATE.sub(" ", body)
+    text = _MARKER.sub(" ", body)
+    text = _SPELLED.sub(lambda m: m.group().replace("_", ""), text)
+    text = _TITLE_DATE.sub(" ", text)
     text = _TITLE_FILLER.sub(" ", text)
     text = _SEND_OVER.sub(lambda m: m.group(1), text)
     if _PRONOUNS.search(text):
@@ -160,6 +173,7 @@ def make_title(body: str, *, you: str, me: str, us: str) -> str:
     text = _TITLE_TIDY.sub(_tidy, text)
     text = " ".join(text.split())
     text = _strip_dangling(text)
+    text = _TITLE_TIDY.sub(_tidy, text)  # again: a marker may have hidden a stutter
     words = text.split(" ", 1)
     if words and words[0].lower().endswith("ing"):
         text = " ".join([_base_verb(words[0]), *words[1:]])

@@ -1,0 +1,198 @@
+"""How sure the offline analyzer is that a candidate is an action item, and why it drops one.
+
+A candidate's score is **cue strength × deliverable × specificity**, each between 0 and 1:
+
+- *cue strength*: "I'll …" and an accepted request are strong; "we'll …" is weaker (in a meeting
+  it is as often the plan for the next ten minutes as a promise); a question nobody answered yes
+  is weak; a hedge ("I think …", "maybe …", "I'm not sure …") halves it.
+- *deliverable*: whether the act outlives the meeting. Verbs that produce something later (send,
+  review, fix, schedule, find out, prepare …) score 1; acts inside the meeting (draw, sit down,
+  pass the pen, present, go to the next slide, take a break, give it a four) score 0; other verbs
+  (make, use, do …) score ½ unless something points past the meeting (a date, "next meeting",
+  "to you", "by email").
+- *specificity*: a title with two or more content words scores 1, one 0.8, none 0.4.
+
+Candidates under ``THRESHOLD`` are dropped, each with the reason that weighed most, so the
+analysis can say how many were dropped and why. Precision comes first: for the offline analyzer
+a missed item costs less than a junk one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Final
+
+from cs_agent.analyzers.rules.candidates import Candidate
+from cs_agent.analyzers.rules.lexicon import APOS, word_set
+from cs_agent.analyzers.rules.titles import HAVE_DONE
+
+THRESHOLD: Final = 0.55
+"""Candidates scoring below this are not filed."""
+
+IN_MEETING_ACT: Final = "in-meeting act"
+HEDGE: Final = "hedge"
+UNANSWERED: Final = "question not answered yes"
+NO_DELIVERABLE: Final = "nothing that outlives the meeting"
+VAGUE: Final = "vague title"
+
+_HEDGE = re.compile(
+    rf"""\b(?:I\s+think|I\s+guess|I\s+suppose|I\s+figure[ds]?|I\s+reckon|I\s+assume|I\s+presume
+    |maybe|perhaps|possibly|probably|might|hopefully|I{APOS}m\s+not\s+sure|I\s+am\s+not\s+sure
+    |not\s+sure|I\s+don{APOS}t\s+know|I\s+dunno|I\s+wonder|I\s+thought)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# What happens in the meeting itself: the body of the cue starts with one of these.
+_IN_MEETING = re.compile(
+    rf"""(?:draw|sketch|sit|stand|pass|hand\s+(?:over|the\s+pen)|present|show|go
+    |open\s+(?:the|this|our)\s+(?:\w+\s+)?meeting|close\s+(?:the|this|our)\s+(?:\w+\s+)?(?:meeting|session)
+    |close|start|begin|continue|move\s+on|switch\s+to|zip|break|lunch|have\s+(?:a\s+|our\s+|the\s+)?
+      (?:lunch|break|coffee|presentations?|three\s+presentations|a\s+look\s+at\s+(?:the|this)\s+(?:slide|agenda))
+    |take\s+(?:a|the|our)\s+(?:\w+\s+)?(?:break|lunch|minute|second|look\s+at\s+(?:the|this)\s+(?:slide|agenda))
+    |try\s+out|practi[cs]e|write\s+(?:that|this|it|down)|note|list\s+the\s+agenda|play\s+(?:the\s+)?role
+    |leave\s+(?:space|that|it|the\s+decision)|raise\s+(?:a|another|one)\s+point|rate|vote|score
+    |give\s+(?:it\s+)?(?:a\s+)?(?:one|two|three|four|five|six|seven|zero|\d)|put\s+(?:a\s+)?(?:one|two|three|four|five|six|seven|point|\d)
+    |separate\s+the|work\s+out\s+the\s+average|average|calculate|do\s+the\s+(?:calculation|maths|math|rating|evaluation)s?
+    |call\s+(?:that|the|this)\s+slide|click|press|plug|unplug|hold|grab|erase|save\s+(?:it|this|the\s+file)
+    |explain|introduce\s+(?:myself|ourselves)|recap|summari[sz]e|review\s+what|go\s+over|read
+    |talk|speak|discuss|chat|decide|consider|agree|come\s+to|get\s+(?:round|around)\s+to|wrap|finish
+    |clean\s+(?:that|this|it)\s+up|let\s+\w+(?:\s+\w+)?\s+(?:do|present|speak|talk|go|start)|ask\s+\w+\s+(?:first\s+)?to\s+draw
+    |use\s+(?:the|my|your|this|a)\s+(?:spare\s+)?(?:pen|board|whiteboard|white\s+board|mouse|laptop|slide))\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Anywhere in the body: a thing only this meeting has.
+_IN_MEETING_OBJECT = re.compile(
+    r"""\b(?:right\s+now|now|here|(?:white\s*|smart\s*)?board|slides?|agenda|presentations?
+    |this\s+meeting|the\s+meeting|the\s+pen|favou?rite\s+animal)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Past the meeting: a date, the next meeting, the recipient, a channel.
+_LATER = re.compile(
+    rf"""\b(?:next\s+(?:meeting|time|session|call|week|month)|before\s+the\s+next|after\s+(?:this|the)
+    \s+(?:call|meeting)|by\s+e-?mail|in\s+writing|to\s+(?:you|them|him|her|everyone)|back\s+to|for\s+you
+    |offline|follow[-\s]?up|folder|shared\s+drive|tomorrow|tonight|later\s+today|this\s+week|end\s+of
+    |ready|in\s+place|on\s+standby)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Verbs whose act produces something after the meeting (the first verb of the title).
+DELIVERABLE_VERBS: Final = word_set(
+    """send resend re-send share email e-mail forward mail post upload publish deliver review fix
+    patch repair resolve schedule reschedule book invite arrange organize organise set find figure
+    investigate research dig check double-check confirm verify validate audit look prepare draft
+    write compile document update chase escalate ask follow circle report reissue issue refund
+    credit waive extend apply process backfill rerun re-run restore reset reproduce test enable
+    turn roll ship release create open file build design prototype model develop implement
+    install configure provision migrate deploy get bring loop introduce connect reach run train
+    record add nominate pick assign sign countersign approve submit quote price invoice renew
+    cancel clarify explore analyze analyse estimate plan outline summarise summarize pencil fill
+    work trend deliver provide order buy purchase contact call phone ping text hire
+    evaluate study measure survey interview collect gather"""
+)
+_PHRASES_LATER = re.compile(
+    rf"""(?:come|get|circle|report)\s+back|find\s+out|figure\s+out|look\s+(?:into|at|up)|follow\s+up
+    |set\s+up|write\s+up|put\s+together|sort\s+out|work\s+on|have\s+a\s+look|check\s+(?:in|on|with)
+    |do\s+(?:some\s+)?(?:trend|research|market|user)|reach\s+out|loop\s+in|let\s+\w+\s+know
+    |and\s+(?:send|share|email|forward|confirm)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_FIRST_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def _cue_strength(candidate: Candidate) -> float:
+    group, cue = candidate.group, candidate.cue.lower()
+    if candidate.kind == "request":
+        question = candidate.quote.rstrip().endswith("?") or cue.startswith(
+            ("can ", "could ", "would ", "will ", "do you", "are you", "is there")
+        )
+        if candidate.accepted:
+            return 1.0
+        return 0.4 if question else 0.8
+    if candidate.kind == "offer":
+        return 0.9 if candidate.accepted else 0.3
+    we = bool(re.match(r"we\b", cue))
+    if group == "commit":
+        return 0.6 if we else 1.0
+    if group == "weak":
+        return 0.5 if we else 0.8
+    return {"let_me": 0.9, "plan": 0.8, "agenda": 1.0}.get(group, 0.9)
+
+
+def _deliverable(candidate: Candidate) -> float:
+    body = candidate.body.strip()
+    title = candidate.title
+    later = candidate.due is not None or bool(_LATER.search(body))
+    if _IN_MEETING.match(body) or _IN_MEETING.match(title):
+        # "go through it with the managers and come back to you" ends past the meeting.
+        if candidate.due is not None or _PHRASES_LATER.search(body):
+            return 1.0
+        return 0.5 if later else 0.0
+    if _IN_MEETING_OBJECT.search(body) and not later:
+        return 0.0
+    first = _FIRST_WORD.match(title)
+    verb = first.group().lower() if first else ""
+    if verb == "look" and not re.match(r"look\s+into", title, re.IGNORECASE):
+        return 1.0 if later else 0.5  # "we'll look at the exterior" is this meeting's agenda
+    if verb == "have" and HAVE_DONE.search(body):
+        return 1.0  # "have one of our engineers on standby", "have a prototype ready"
+    if verb in DELIVERABLE_VERBS or _PHRASES_LATER.match(title):
+        return 1.0
+    return 1.0 if later else 0.5
+
+
+def _specificity(candidate: Candidate) -> float:
+    words = len(candidate.content)
+    if words >= 2:
+        return 1.0
+    return 0.8 if words == 1 else 0.4
+
+
+def score_candidate(candidate: Candidate) -> tuple[float, str | None]:
+    """The candidate's score and, when it is under ``THRESHOLD``, the main reason."""
+    strength = _cue_strength(candidate)
+    hedged = bool(_HEDGE.search(candidate.before))
+    if hedged:
+        strength *= 0.5
+    deliverable = _deliverable(candidate)
+    specificity = _specificity(candidate)
+    value = round(strength * deliverable * specificity, 3)
+    candidate.score = value
+    if value >= THRESHOLD:
+        return value, None
+    if deliverable == 0.0:
+        reason = IN_MEETING_ACT
+    elif hedged:
+        reason = HEDGE
+    elif candidate.kind == "request" and not candidate.accepted:
+        reason = UNANSWERED
+    elif specificity < deliverable:
+        reason = VAGUE
+    else:
+        reason = NO_DELIVERABLE
+    return value, reason
+
+
+def keep_scored(candidates: list[Candidate], dropped: Counter[str]) -> list[Candidate]:
+    """The candidates at or above ``THRESHOLD``; each dropped one counted under its reason."""
+    kept = []
+    for candidate in candidates:
+        _, reason = score_candidate(candidate)
+        if reason is None:
+            kept.append(candidate)
+        else:
+            dropped[reason] += 1
+    return kept
+
+
+def dropped_note(dropped: dict[str, int]) -> str | None:
+    """ "Dropped 12 candidate items scoring under 0.55: 7 in-meeting acts, 3 hedges, …"."""
+    total = sum(dropped.values())
+    if not total:
+        return None
+    parts = ", ".join(
+        f"{count} {reason}" for reason, count in sorted(dropped.items(), key=lambda r: -r[1])
+    )
+    noun = "candidate item" if total == 1 else "candidate items"
+    return (
+        f"Dropped {total} {noun} scoring under {THRESHOLD} (cue strength × deliverable × "
+        f"specificity): {parts}."
+    )
