@@ -14,7 +14,7 @@ from cs_agent.analyzers.rules.candidates import Candidate
 from cs_agent.analyzers.rules.drafting import followup_email
 from cs_agent.analyzers.rules.extraction import Extractor
 from cs_agent.analyzers.rules.roster import Roster
-from cs_agent.analyzers.rules.scoring import dropped_note
+from cs_agent.analyzers.rules.scoring import THRESHOLD, dropped_note
 from cs_agent.analyzers.rules.summary import call_summary, word_stats
 from cs_agent.analyzers.rules.wording import due_text, join_names
 from cs_agent.core.domain import (
@@ -128,7 +128,10 @@ class RulesAnalyzer:
             text += f" Due {due_text(candidate.due)}."
         cues = ", ".join(f'"{c}"' for c in [candidate.cue, *candidate.merged_cues])
         label = "cue phrase" if len(candidate.merged_cues) == 0 else "cue phrases"
-        description = f"{text} Found by the offline analyzer ({label} {cues})."
+        description = (
+            f"{text} Found by the offline analyzer ({label} {cues}; score "
+            f"{candidate.score:.2f} of 1, threshold {THRESHOLD})."
+        )
         known = owner is not None and owner.name != UNKNOWN_SPEAKER
         return ActionItem(
             title=candidate.title,

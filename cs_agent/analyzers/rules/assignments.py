@@ -41,6 +41,9 @@ which the receiving is only the consequence."""
 RECEIVE: Final = re.compile(r"(?:get|receive)\b", re.IGNORECASE)
 """An assignment whose verb is receiving ("you'll get more instructions") is a sending."""
 
+FROM_SENDER: Final = re.compile(r"\s+from\s+(?:your|the|our|my)\s+[\w\s-]*$", re.IGNORECASE)
+""""… from your personal coach": who sends it, not part of the task."""
+
 NOT_ASSIGNED_BEFORE: Final = re.compile(
     r"\b(?:if|when|whenever|as|unless|what|how|where|which|whether|than|once|until|so\s+that|like)\s*$",
     re.IGNORECASE,

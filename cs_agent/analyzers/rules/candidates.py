@@ -65,6 +65,8 @@ class Candidate:
     """The words after the cue the title was made from."""
     before: str = ""
     """The sentence up to the cue (where hedges and "if" sit)."""
+    lead: str = ""
+    """The fillers between the cue and its verb ("just", "um", "go ahead and")."""
     score: float = 0.0
     """Cue strength × deliverable × specificity (`scoring.score_candidate`)."""
 

@@ -14,6 +14,7 @@ from typing import Final
 from cs_agent.analyzers.rules.assignments import (
     ASSIGN,
     CONDITION_OR_COMMITMENT,
+    FROM_SENDER,
     NOT_ASSIGNED_BEFORE,
     RECEIVE,
     SENT_TO_YOU,
@@ -256,7 +257,7 @@ class Extractor:
         if group == "sent" and match is not None:
             body = "send " + match["thing"]
         elif group == "assign" and RECEIVE.match(body):
-            body = RECEIVE.sub("send", body, count=1)
+            body = RECEIVE.sub("send", FROM_SENDER.sub("", body), count=1)
         title = make_title(
             body,
             you=self._roster.other_side_name(speaker.side),
@@ -302,6 +303,7 @@ class Extractor:
             group=group,
             body=body,
             before=before,
+            lead=sentence[cue_end:body_start],
         )
 
     def _answered(self, index: int, speaker: Person, pattern: re.Pattern[str]) -> bool:
@@ -400,7 +402,8 @@ class Extractor:
                     continue
                 item.accepted = True
             kept.append(item)
-        return merge_duplicates(keep_scored(kept, self.dropped))
+        one_team = not any(p.side is Side.CUSTOMER for p in self._roster.people)
+        return merge_duplicates(keep_scored(kept, self.dropped, one_team=one_team))
 
     def _addressee(self, item: Candidate) -> Person | None:
         speaker = item.speaker

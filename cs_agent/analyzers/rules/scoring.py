@@ -39,25 +39,20 @@ VAGUE: Final = "vague title"
 _HEDGE = re.compile(
     rf"""\b(?:I\s+think|I\s+guess|I\s+suppose|I\s+figure[ds]?|I\s+reckon|I\s+assume|I\s+presume
     |maybe|perhaps|possibly|probably|might|hopefully|I{APOS}m\s+not\s+sure|I\s+am\s+not\s+sure
-    |not\s+sure|I\s+don{APOS}t\s+know|I\s+dunno|I\s+wonder|I\s+thought)\b""",
+    |not\s+sure|don{APOS}t\s+know|do\s+not\s+know|dunno|no\s+idea|I\s+wonder|I\s+thought)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What happens in the meeting itself: the body of the cue starts with one of these.
 _IN_MEETING = re.compile(
-    rf"""(?:draw|sketch|sit|stand|pass|hand\s+(?:over|the\s+pen)|present|show|go
-    |open\s+(?:the|this|our)\s+(?:\w+\s+)?meeting|close\s+(?:the|this|our)\s+(?:\w+\s+)?(?:meeting|session)
-    |close|start|begin|continue|move\s+on|switch\s+to|zip|break|lunch|have\s+(?:a\s+|our\s+|the\s+)?
-      (?:lunch|break|coffee|presentations?|three\s+presentations|a\s+look\s+at\s+(?:the|this)\s+(?:slide|agenda))
-    |take\s+(?:a|the|our)\s+(?:\w+\s+)?(?:break|lunch|minute|second|look\s+at\s+(?:the|this)\s+(?:slide|agenda))
-    |try\s+out|practi[cs]e|write\s+(?:that|this|it|down)|note|list\s+the\s+agenda|play\s+(?:the\s+)?role
-    |leave\s+(?:space|that|it|the\s+decision)|raise\s+(?:a|another|one)\s+point|rate|vote|score
-    |give\s+(?:it\s+)?(?:a\s+)?(?:one|two|three|four|five|six|seven|zero|\d)|put\s+(?:a\s+)?(?:one|two|three|four|five|six|seven|point|\d)
-    |separate\s+the|work\s+out\s+the\s+average|average|calculate|do\s+the\s+(?:calculation|maths|math|rating|evaluation)s?
-    |call\s+(?:that|the|this)\s+slide|click|press|plug|unplug|hold|grab|erase|save\s+(?:it|this|the\s+file)
-    |explain|introduce\s+(?:myself|ourselves)|recap|summari[sz]e|review\s+what|go\s+over|read
-    |talk|speak|discuss|chat|decide|consider|agree|come\s+to|get\s+(?:round|around)\s+to|wrap|finish
-    |clean\s+(?:that|this|it)\s+up|let\s+\w+(?:\s+\w+)?\s+(?:do|present|speak|talk|go|start)|ask\s+\w+\s+(?:first\s+)?to\s+draw
-    |use\s+(?:the|my|your|this|a)\s+(?:spare\s+)?(?:pen|board|whiteboard|white\s+board|mouse|laptop|slide))\b""",
+    r"""(?:draw|sketch|sit|stand|pass|hand\s+(?:over|the\s+pen)|present|show|go|start|begin
+    |continue|move\s+on|zip|break|lunch|take\s+(?:a|the|our)\s+(?:\w+\s+)?(?:break|lunch|minute|second)
+    |have\s+(?:a\s+|our\s+|the\s+)?(?:lunch|break|coffee)|try\s+out|practi[cs]e|note|leave\s+space
+    |raise\s+(?:a|another|one)\s+point|rate|put\s+(?:a\s+)?(?:one|two|three|four|five|six|seven|point|\d)
+    |separate\s+the|work\s+out\s+the\s+average|average|do\s+the\s+(?:calculation|maths|math|rating)s?
+    |call\s+(?:that|the|this)\s+slide|click|press|plug|unplug|hold|grab|erase|recap|summari[sz]e
+    |review\s+what|go\s+over|read|talk|speak|discuss|chat|consider|come\s+to|get\s+(?:round|around)\s+to
+    |wrap|finish|use\s+(?:the|my|your|this|a)\s+(?:spare\s+)?(?:pen|board|whiteboard|white\s+board|mouse
+      |laptop|slide|one))\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # Anywhere in the body: a thing only this meeting has.
@@ -68,7 +63,7 @@ _IN_MEETING_OBJECT = re.compile(
 )
 # Past the meeting: a date, the next meeting, the recipient, a channel.
 _LATER = re.compile(
-    rf"""\b(?:next\s+(?:meeting|time|session|call|week|month)|before\s+the\s+next|after\s+(?:this|the)
+    r"""\b(?:next\s+(?:meeting|time|session|call|week|month)|before\s+the\s+next|after\s+(?:this|the)
     \s+(?:call|meeting)|by\s+e-?mail|in\s+writing|to\s+(?:you|them|him|her|everyone)|back\s+to|for\s+you
     |offline|follow[-\s]?up|folder|shared\s+drive|tomorrow|tonight|later\s+today|this\s+week|end\s+of
     |ready|in\s+place|on\s+standby)\b""",
@@ -88,17 +83,26 @@ DELIVERABLE_VERBS: Final = word_set(
     work trend deliver provide order buy purchase contact call phone ping text hire
     evaluate study measure survey interview collect gather"""
 )
+# In an internal meeting only these count on their own; "get", "build", "test", "design" are as
+# often the work of the meeting itself.
+CORE_DELIVERABLE_VERBS: Final = word_set(
+    """send resend re-send share email e-mail forward mail post upload publish deliver review fix
+    schedule reschedule book invite investigate research confirm prepare draft document update
+    chase escalate reissue refund credit evaluate survey interview fill"""
+)
 _PHRASES_LATER = re.compile(
-    rf"""(?:come|get|circle|report)\s+back|find\s+out|figure\s+out|look\s+(?:into|at|up)|follow\s+up
+    r"""(?:come|get|circle|report)\s+back|find\s+out|figure\s+out|look\s+(?:into|at|up)|follow\s+up
     |set\s+up|write\s+up|put\s+together|sort\s+out|work\s+on|have\s+a\s+look|check\s+(?:in|on|with)
-    |do\s+(?:some\s+)?(?:trend|research|market|user)|reach\s+out|loop\s+in|let\s+\w+\s+know
+    |do\s+(?:some\s+|the\s+|a\s+)?(?:\w+\s+){0,2}?(?:trend|research|market|user|evaluation|analysis|study
+      |survey|watching)|reach\s+out|loop\s+in|let\s+\w+\s+know
     |and\s+(?:send|share|email|forward|confirm)""",
     re.IGNORECASE | re.VERBOSE,
 )
+_JUST = re.compile(r"\bjust\b", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
 
-def _cue_strength(candidate: Candidate) -> float:
+def _cue_strength(candidate: Candidate, *, one_team: bool) -> float:
     group, cue = candidate.group, candidate.cue.lower()
     if candidate.kind == "request":
         question = candidate.quote.rstrip().endswith("?") or cue.startswith(
@@ -111,13 +115,15 @@ def _cue_strength(candidate: Candidate) -> float:
         return 0.9 if candidate.accepted else 0.3
     we = bool(re.match(r"we\b", cue))
     if group == "commit":
-        return 0.6 if we else 1.0
+        # "we'll …" is as often the plan for the next ten minutes as a promise; with nobody from
+        # a customer on the call it is the team's own plan more often still.
+        return (0.4 if one_team else 0.6) if we else 1.0
     if group == "weak":
         return 0.5 if we else 0.8
     return {"let_me": 0.9, "plan": 0.8, "agenda": 1.0}.get(group, 0.9)
 
 
-def _deliverable(candidate: Candidate) -> float:
+def _deliverable(candidate: Candidate, *, one_team: bool) -> float:
     body = candidate.body.strip()
     title = candidate.title
     later = candidate.due is not None or bool(_LATER.search(body))
@@ -134,7 +140,9 @@ def _deliverable(candidate: Candidate) -> float:
         return 1.0 if later else 0.5  # "we'll look at the exterior" is this meeting's agenda
     if verb == "have" and HAVE_DONE.search(body):
         return 1.0  # "have one of our engineers on standby", "have a prototype ready"
-    if verb in DELIVERABLE_VERBS or _PHRASES_LATER.match(title):
+    if _PHRASES_LATER.match(title) or verb in CORE_DELIVERABLE_VERBS:
+        return 1.0
+    if verb in DELIVERABLE_VERBS and not one_team:
         return 1.0
     return 1.0 if later else 0.5
 
@@ -146,13 +154,18 @@ def _specificity(candidate: Candidate) -> float:
     return 0.8 if words == 1 else 0.4
 
 
-def score_candidate(candidate: Candidate) -> tuple[float, str | None]:
-    """The candidate's score and, when it is under ``THRESHOLD``, the main reason."""
-    strength = _cue_strength(candidate)
+def score_candidate(candidate: Candidate, *, one_team: bool = False) -> tuple[float, str | None]:
+    """The candidate's score and, when it is under ``THRESHOLD``, the main reason.
+
+    ``one_team``: nobody on the call is known to be a customer (an internal meeting).
+    """
+    strength = _cue_strength(candidate, one_team=one_team)
     hedged = bool(_HEDGE.search(candidate.before))
     if hedged:
         strength *= 0.5
-    deliverable = _deliverable(candidate)
+    if _JUST.search(candidate.lead):
+        strength *= 0.6  # "I'll just put the cable in": a small act, usually done on the spot
+    deliverable = _deliverable(candidate, one_team=one_team)
     specificity = _specificity(candidate)
     value = round(strength * deliverable * specificity, 3)
     candidate.score = value
@@ -171,11 +184,13 @@ def score_candidate(candidate: Candidate) -> tuple[float, str | None]:
     return value, reason
 
 
-def keep_scored(candidates: list[Candidate], dropped: Counter[str]) -> list[Candidate]:
+def keep_scored(
+    candidates: list[Candidate], dropped: Counter[str], *, one_team: bool = False
+) -> list[Candidate]:
     """The candidates at or above ``THRESHOLD``; each dropped one counted under its reason."""
     kept = []
     for candidate in candidates:
-        _, reason = score_candidate(candidate)
+        _, reason = score_candidate(candidate, one_team=one_team)
         if reason is None:
             kept.append(candidate)
         else:

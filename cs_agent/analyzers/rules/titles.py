@@ -47,7 +47,7 @@ _TITLE_DATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TITLE_FILLER = re.compile(
-    r",?\s*\b(?:um+|uh+|erm|you\s+know|I\s+mean|basically|actually|literally|just|definitely"
+    r",?\s*\b(?:um+|uh+|erm|mm+|hmm+|mhm|(?<![-'’])[b-hj-z](?![-'’])|you\s+know|I\s+mean|basically|actually|literally|just|definitely"
     r"|probably|quickly|certainly|totally|really|go\s+ahead\s+and)\b,?",
     re.IGNORECASE,
 )
