@@ -38,6 +38,11 @@ CONDITION_OR_COMMITMENT: Final = re.compile(
 """Before "you'll get …": a condition ("if you read before that") or the speaker's own promise, of
 which the receiving is only the consequence."""
 
+SENT_HINT: Final = re.compile(
+    r"\bbe\s+(?:sent|e-?mailed|mailed|shared|forwarded|given)\s+to\b", re.I
+)
+"""A cheap test for `SENT_TO_YOU`, which has to start at every word."""
+
 RECEIVE: Final = re.compile(r"(?:get|receive)\b", re.IGNORECASE)
 """An assignment whose verb is receiving ("you'll get more instructions") is a sending."""
 

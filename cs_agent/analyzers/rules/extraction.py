@@ -17,6 +17,7 @@ from cs_agent.analyzers.rules.assignments import (
     FROM_SENDER,
     NOT_ASSIGNED_BEFORE,
     RECEIVE,
+    SENT_HINT,
     SENT_TO_YOU,
     role_pattern,
 )
@@ -145,9 +146,12 @@ class Extractor:
                     cues.append((match.start(), match.end(), kind, None, person))
         speaker = self._roster.person(utterance.speaker)
         cues.extend((m.start(), m.end(), "assign", m, None) for m in ASSIGN.finditer(text))
-        cues.extend(
-            (m.start("thing"), m.end(), "sent", m, None) for m in SENT_TO_YOU.finditer(text)
-        )
+        if SENT_HINT.search(
+            text
+        ):  # the subject-first pattern is slow; most turns have no "be sent"
+            cues.extend(
+                (m.start("thing"), m.end(), "sent", m, None) for m in SENT_TO_YOU.finditer(text)
+            )
         if self._role is not None:
             for match in self._role.finditer(text):
                 person = self._roster.lookup(match["role"])
@@ -414,6 +418,8 @@ class Extractor:
             first = item.utterance.text[opening[0] : opening[1]]
             named = self._vocative(first, speaker, opening_only=True)
         if named is not None:
+            # "Dana, can you …?" — "Sure, …": the request is taken on only if it is answered yes.
+            item.accepted = self._accepted_by_other(item)
             return named
         next_speaker: Person | None = None
         for later in self._utterances[item.index + 1 : item.index + 1 + ACCEPT_WINDOW]:

@@ -81,7 +81,7 @@ DELIVERABLE_VERBS: Final = word_set(
     record add nominate pick assign sign countersign approve submit quote price invoice renew
     cancel clarify explore analyze analyse estimate plan outline summarise summarize pencil fill
     work trend deliver provide order buy purchase contact call phone ping text hire
-    evaluate study measure survey interview collect gather"""
+    evaluate study measure survey interview collect gather restart brief notify inform"""
 )
 # In an internal meeting only these count on their own; "get", "build", "test", "design" are as
 # often the work of the meeting itself.
@@ -149,7 +149,7 @@ def _deliverable(candidate: Candidate, *, one_team: bool) -> float:
 
 def _specificity(candidate: Candidate) -> float:
     words = len(candidate.content)
-    if words >= 2:
+    if words >= 2 or (words == 1 and candidate.due is not None):
         return 1.0
     return 0.8 if words == 1 else 0.4
 
@@ -190,6 +190,9 @@ def keep_scored(
     """The candidates at or above ``THRESHOLD``; each dropped one counted under its reason."""
     kept = []
     for candidate in candidates:
+        if candidate.vague:
+            kept.append(candidate)  # "Sure, I'll get that to you": only ever merged into a request
+            continue
         _, reason = score_candidate(candidate, one_team=one_team)
         if reason is None:
             kept.append(candidate)
