@@ -43,6 +43,14 @@ SENT_HINT: Final = re.compile(
 )
 """A cheap test for `SENT_TO_YOU`, which has to start at every word."""
 
+CLAUSE_LEAD: Final = re.compile(
+    r"^(?:(?:and|so|but|then|also|um+|uh+|okay|ok|well|yeah)\b[\s,]*)+", re.IGNORECASE
+)
+"""Words that open the clause, not the thing sent: "And so specific instructions …"."""
+
+TRAILING_NAME: Final = re.compile(r",\s*(?:the\s+)?(?P<name>[^,]{2,40}?)\s*[.!]*$")
+"""A name said at the end of a task ("…, Marketing"): who it is for, not part of it."""
+
 RECEIVE: Final = re.compile(r"(?:get|receive)\b", re.IGNORECASE)
 """An assignment whose verb is receiving ("you'll get more instructions") is a sending."""
 

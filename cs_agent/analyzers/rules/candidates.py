@@ -65,6 +65,8 @@ class Candidate:
     """The words after the cue the title was made from."""
     before: str = ""
     """The sentence up to the cue (where hedges and "if" sit)."""
+    rest: str = ""
+    """The sentence after the cue, up to the next cue (hedges after the verb sit here)."""
     lead: str = ""
     """The fillers between the cue and its verb ("just", "um", "go ahead and")."""
     score: float = 0.0

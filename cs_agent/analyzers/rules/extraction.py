@@ -13,12 +13,14 @@ from typing import Final
 
 from cs_agent.analyzers.rules.assignments import (
     ASSIGN,
+    CLAUSE_LEAD,
     CONDITION_OR_COMMITMENT,
     FROM_SENDER,
     NOT_ASSIGNED_BEFORE,
     RECEIVE,
     SENT_HINT,
     SENT_TO_YOU,
+    TRAILING_NAME,
     role_pattern,
 )
 from cs_agent.analyzers.rules.candidates import (
@@ -259,9 +261,10 @@ class Extractor:
             return None  # "I'll go through the numbers" is the agenda of this call
         body = rest[: self._title_end(rest)]
         if group == "sent" and match is not None:
-            body = "send " + match["thing"]
+            body = "send " + CLAUSE_LEAD.sub("", match["thing"])
         elif group == "assign" and RECEIVE.match(body):
             body = RECEIVE.sub("send", FROM_SENDER.sub("", body), count=1)
+        body = self._without_vocative(body)
         title = make_title(
             body,
             you=self._roster.other_side_name(speaker.side),
@@ -308,7 +311,15 @@ class Extractor:
             body=body,
             before=before,
             lead=sentence[cue_end:body_start],
+            rest=rest,
         )
+
+    def _without_vocative(self, body: str) -> str:
+        """ "do some trend watching, Marketing" → "do some trend watching"."""
+        tail = TRAILING_NAME.search(body)
+        if tail is not None and self._roster.lookup(tail["name"]) is not None:
+            return body[: tail.start()]
+        return body
 
     def _answered(self, index: int, speaker: Person, pattern: re.Pattern[str]) -> bool:
         """Whether the next other speaker's turn starts with ``pattern`` (an acceptance)."""

@@ -117,7 +117,9 @@ def _cue_strength(candidate: Candidate, *, one_team: bool) -> float:
     if group == "commit":
         # "we'll …" is as often the plan for the next ten minutes as a promise; with nobody from
         # a customer on the call it is the team's own plan more often still.
-        return (0.4 if one_team else 0.6) if we else 1.0
+        if not we:
+            return 1.0
+        return 0.4 if one_team and not _LATER.search(candidate.rest) else 0.6
     if group == "weak":
         return 0.5 if we else 0.8
     return {"let_me": 0.9, "plan": 0.8, "agenda": 1.0}.get(group, 0.9)
@@ -160,7 +162,8 @@ def score_candidate(candidate: Candidate, *, one_team: bool = False) -> tuple[fl
     ``one_team``: nobody on the call is known to be a customer (an internal meeting).
     """
     strength = _cue_strength(candidate, one_team=one_team)
-    hedged = bool(_HEDGE.search(candidate.before))
+    # "I think we'll …" before the cue, or "we'll meet back at, I'm not sure, …" after it.
+    hedged = bool(_HEDGE.search(candidate.before) or _HEDGE.search(candidate.rest))
     if hedged:
         strength *= 0.5
     if _JUST.search(candidate.lead):

@@ -28,6 +28,7 @@ TITLE_END = re.compile(
     | ,\s*(?=(?:I|we|you|they|he|she|it|that|this|there)(?:{APOS}|\s)\w)
     | \s+(?=and\s+(?:you|they|he|she|it|there)(?:{APOS}|\s)\w)
     | \s+(?=with\s+(?:what|how|why|whatever)\b)
+    | [\s,]+(?=I{APOS}m\s+not\s+sure|I\s+am\s+not\s+sure|I\s+don{APOS}t\s+know|I\s+dunno|I\s+guess|I\s+think)
     | \.\s*$ | \.(?=\s)
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -72,6 +73,7 @@ _SEND_OVER = re.compile(r"\b(send|shoot|pass|get)\s+over\b", re.IGNORECASE)
 _DANGLING = re.compile(
     r"(?:[\s,;:.!?'\"]+|(?<![-\w])(?:and|or|but|so|with|to|by|for|the|a|an|of|at|on|in|from|then|that"
     r"|as|well|like|um|uh|over|this|your|our|until|before|within|around|starting|also|too"
+    r"|yeah|yes|yep|okay|ok|right|mm|hmm|oh|alright"
     r"|either|now|here|there|due|sometime)\b)+$",
     re.IGNORECASE,
 )
