@@ -41,7 +41,6 @@ class RulesAnalyzer:
     def __init__(self, *, company_name: str, sender_name: str | None = None) -> None:
         self._company = company_name
         self._sender = sender_name
-        self._dropped: dict[str, int] = {}
 
     async def analyze(
         self, transcript: Transcript, metadata: CallMetadata, *, tracker: TaskTracker
@@ -54,19 +53,20 @@ class RulesAnalyzer:
         # The reading is CPU work (a 3-hour call takes a second or more): it runs in a worker
         # thread, so the server's event loop keeps answering health checks and Slack's
         # three-second acknowledgements meanwhile. Only the tracker look-ups run on the loop.
-        roster, items = await asyncio.to_thread(self._find_items, transcript, metadata)
+        roster, items, dropped = await asyncio.to_thread(self._find_items, transcript, metadata)
         await _link_existing(items, tracker, metadata)
-        return await asyncio.to_thread(self._write_up, transcript, metadata, roster, items)
+        return await asyncio.to_thread(
+            self._write_up, transcript, metadata, roster, items, dropped_note(dropped)
+        )
 
     def _find_items(
         self, transcript: Transcript, metadata: CallMetadata
-    ) -> tuple[Roster, list[ActionItem]]:
+    ) -> tuple[Roster, list[ActionItem], dict[str, int]]:
         call_date = metadata.call_date or dt.date.today()
         roster = Roster(transcript, metadata, company_name=self._company, sender_name=self._sender)
         extractor = Extractor(transcript, roster, call_date, metadata.title)
         candidates = extractor.resolve(extractor.run())
-        self._dropped = dict(extractor.dropped)
-        return roster, [self._item(c) for c in candidates]
+        return roster, [self._item(c) for c in candidates], dict(extractor.dropped)
 
     def _write_up(
         self,
@@ -74,6 +74,7 @@ class RulesAnalyzer:
         metadata: CallMetadata,
         roster: Roster,
         items: list[ActionItem],
+        dropped: str | None,
     ) -> CallAnalysis:
         # Names are not topics, however often they are said.
         exclude = {w.lower() for p in roster.people for w in p.name.split()}
@@ -83,6 +84,9 @@ class RulesAnalyzer:
         summary = call_summary(
             transcript, metadata, roster, items, stats, company_name=self._company
         )
+        if dropped:
+            # Say what was left out, so a short list reads as a choice, not as a miss.
+            summary = summary.model_copy(update={"text": f"{summary.text} {dropped}"})
         email = followup_email(
             metadata,
             roster,
@@ -96,7 +100,7 @@ class RulesAnalyzer:
             summary=summary,
             action_items=items,
             email=email,
-            notes=self._notes(transcript, metadata, roster, email),
+            notes=self._notes(transcript, metadata, roster, email, dropped),
         )
 
     @staticmethod
@@ -149,6 +153,7 @@ class RulesAnalyzer:
         metadata: CallMetadata,
         roster: Roster,
         email: EmailDraft,
+        dropped: str | None,
     ) -> list[str]:
         notes = [
             "OFFLINE ANALYZER: made by the offline-rules analyzer from cue phrases, not by a "
@@ -156,7 +161,6 @@ class RulesAnalyzer:
             "review every item, the summary and the email.",
             "Set ANTHROPIC_API_KEY to use the Claude agent.",
         ]
-        dropped = dropped_note(self._dropped)
         if dropped:
             notes.append(dropped)
         if metadata.call_date is None:

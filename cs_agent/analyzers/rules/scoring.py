@@ -32,9 +32,20 @@ THRESHOLD: Final = 0.55
 
 IN_MEETING_ACT: Final = "in-meeting act"
 HEDGE: Final = "hedge"
-UNANSWERED: Final = "question not answered yes"
-NO_DELIVERABLE: Final = "nothing that outlives the meeting"
+UNANSWERED: Final = "unanswered question"
+NO_DELIVERABLE: Final = "no lasting deliverable"
 VAGUE: Final = "vague title"
+_PLURALS: Final = {
+    IN_MEETING_ACT: "in-meeting acts",
+    HEDGE: "hedges",
+    UNANSWERED: "questions not answered yes",
+    NO_DELIVERABLE: "with nothing that outlives the meeting",
+    VAGUE: "vague titles",
+}
+_SINGULARS: Final = {
+    UNANSWERED: "question not answered yes",
+    NO_DELIVERABLE: "with nothing that outlives the meeting",
+}
 
 _HEDGE = re.compile(
     rf"""\b(?:I\s+think|I\s+guess|I\s+suppose|I\s+figure[ds]?|I\s+reckon|I\s+assume|I\s+presume
@@ -210,7 +221,8 @@ def dropped_note(dropped: dict[str, int]) -> str | None:
     if not total:
         return None
     parts = ", ".join(
-        f"{count} {reason}" for reason, count in sorted(dropped.items(), key=lambda r: -r[1])
+        f"{count} {_PLURALS[reason] if count > 1 else _SINGULARS.get(reason, reason)}"
+        for reason, count in sorted(dropped.items(), key=lambda r: -r[1])
     )
     noun = "candidate item" if total == 1 else "candidate items"
     return (

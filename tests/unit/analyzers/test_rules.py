@@ -142,7 +142,7 @@ async def test_a_question_not_answered_yes_is_not_an_item() -> None:
         "Priya Natarajan: I think he already did.\n"
     )
     assert analysis.action_items == []
-    assert any("2 question not answered yes" in note for note in analysis.notes)
+    assert any("2 questions not answered yes" in note for note in analysis.notes)
 
 
 async def test_declined_request_is_not_an_item() -> None:

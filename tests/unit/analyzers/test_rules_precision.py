@@ -133,5 +133,6 @@ async def test_the_notes_say_how_many_candidates_were_dropped_and_why() -> None:
     assert analysis.notes[0].startswith("OFFLINE ANALYZER")
     dropped = next(note for note in analysis.notes if note.startswith("Dropped"))
     assert dropped.startswith("Dropped 3 candidate items scoring under 0.55")
-    assert "2 in-meeting act" in dropped and "1 hedge" in dropped
+    assert "2 in-meeting acts" in dropped and "1 hedge" in dropped
+    assert dropped in analysis.summary.text
     assert "score 1.00 of 1, threshold 0.55" in analysis.action_items[0].description
