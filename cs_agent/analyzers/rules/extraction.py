@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from typing import Final
 
 from cs_agent.analyzers.rules.assignments import (
     ASSIGN,
@@ -59,18 +58,15 @@ from cs_agent.analyzers.rules.dates import ORDINALS, WEEKDAYS, choose_date, date
 from cs_agent.analyzers.rules.lexicon import APOS
 from cs_agent.analyzers.rules.roster import Person, Roster
 from cs_agent.analyzers.rules.scoring import keep_scored
-from cs_agent.analyzers.rules.sentences import content_words, sentence_spans
+from cs_agent.analyzers.rules.sentences import content_words, quote_span, sentence_spans
 from cs_agent.analyzers.rules.titles import (
     HAVE_DONE,
-    KEEPS_IF,
     PRONOUN_OBJECT,
-    TITLE_END,
     make_title,
+    title_end,
 )
 from cs_agent.core.domain import Priority, Side, Transcript, Utterance
 from cs_agent.core.transcripts import UNKNOWN_SPEAKER
-
-_QUOTE_MAX: Final = 320
 
 
 class Extractor:
@@ -259,7 +255,7 @@ class Extractor:
             and not (hits or FOLLOW_UP.search(date_text))
         ):
             return None  # "I'll go through the numbers" is the agenda of this call
-        body = rest[: self._title_end(rest)]
+        body = rest[: title_end(rest)]
         if group == "sent" and match is not None:
             body = "send " + CLAUSE_LEAD.sub("", match["thing"])
         elif group == "assign" and RECEIVE.match(body):
@@ -284,7 +280,7 @@ class Extractor:
         if due is None:
             clause = _last_clause(before)
             due = choose_date(date_hits(clause, self._base), clause)
-        quote = self._quote(
+        quote = quote_span(
             utterance.text,
             sentence_start,
             sentence_start + len(sentence),
@@ -343,35 +339,9 @@ class Extractor:
         return self._roster.lookup(who)
 
     @staticmethod
-    def _title_end(rest: str) -> int:
-        for match in TITLE_END.finditer(rest):
-            if match.start() == 0:
-                continue
-            boundary = rest[match.end() : match.end() + 8].lower()
-            if boundary.startswith(("if", "when")) and KEEPS_IF.search(rest[: match.start()]):
-                continue
-            return match.start()
-        return len(rest)
-
-    @staticmethod
     def _date_end(sentence: str, body_start: int, limit: int) -> int:
         change = SUBJECT_CHANGE.search(sentence, body_start, limit)
         return change.start() if change else limit
-
-    @staticmethod
-    def _quote(text: str, start: int, end: int, cue_start: int) -> str:
-        if end - start <= _QUOTE_MAX:
-            return text[start:end]
-        # An unpunctuated monologue: quote the clause around the cue, on word boundaries.
-        low = max(start, cue_start - 80)
-        boundary = max(text.rfind(",", low, cue_start), text.rfind(";", low, cue_start))
-        low = boundary + 1 if boundary >= 0 else low
-        high = min(end, cue_start + _QUOTE_MAX - (cue_start - low))
-        while low < cue_start and not text[low - 1].isspace() and low > start:
-            low += 1
-        while high < end and not text[high].isspace():
-            high -= 1
-        return text[low:high].strip()
 
     def _priority(self, sentence: str, previous: str, due: dt.date | None) -> Priority:
         if URGENT.search(sentence):

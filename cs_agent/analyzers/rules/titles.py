@@ -214,3 +214,15 @@ def _fix_pronouns(text: str, *, you: str, me: str, us: str) -> str:
         return ""
 
     return _PRONOUNS.sub(pronoun, text)
+
+
+def title_end(rest: str) -> int:
+    """Where the verb phrase of a title ends in ``rest`` (the words after a cue)."""
+    for match in TITLE_END.finditer(rest):
+        if match.start() == 0:
+            continue
+        boundary = rest[match.end() : match.end() + 8].lower()
+        if boundary.startswith(("if", "when")) and KEEPS_IF.search(rest[: match.start()]):
+            continue
+        return match.start()
+    return len(rest)
