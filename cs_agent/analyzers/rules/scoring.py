@@ -68,7 +68,7 @@ _IN_MEETING = re.compile(
 )
 # Anywhere in the body: a thing only this meeting has.
 _IN_MEETING_OBJECT = re.compile(
-    r"""\b(?:right\s+now|now|here|(?:white\s*|smart\s*)?board|slides?|agenda|presentations?
+    r"""\b(?:right\s+now|now|here|(?:white|smart|flip)\s*(?:board|chart)|slides?|agenda|presentations?
     |this\s+meeting|the\s+meeting|the\s+pen|favou?rite\s+animal)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
