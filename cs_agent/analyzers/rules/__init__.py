@@ -9,9 +9,15 @@ must still run. This package reads a call with regular expressions instead of a 
   side first), else to the next speaker. **Offers** ("do you want me to …") count once the
   other side accepts. Negated, hypothetical and small-talk phrases ("I'll be honest", "we don't
   need to …", "if we were to …") are skipped.
+- **Assignments** ("you will have to …", "Marketing will …", "instructions will be sent to
+  you") go to the person named or addressed, or to the speaker's side for what the team will
+  receive (``assignments``).
+- Every candidate gets a score, cue strength × deliverable × specificity (``scoring``); under
+  the threshold it is dropped, and the summary says how many were dropped and why. Precision
+  comes first: acts inside the meeting, hedges and unanswered questions are not items.
 - A request and its acceptance, a commitment said twice, or two cues in one sentence by the
   same person become one item.
-- Titles are the verb phrase after the cue with dates, fillers and pronouns fixed; due dates
+- Titles are the verb phrase after the cue with dates, fillers, markers and pronouns fixed; due dates
   come from a small resolver (`resolve_due_date`) against the call date; the quote is the
   sentence as said (a verbatim slice of the utterance text).
 - The summary, sentiment and risks come from counts and cue words; the email is the
