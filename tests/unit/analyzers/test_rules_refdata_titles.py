@@ -76,6 +76,42 @@ def problems(transcript: Transcript, items: list[ActionItem], extra_words: set[s
     return found
 
 
+def cue_breaks(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """For a Zoom VTT: each merged utterance's text → where its cues were joined (offset, cue)."""
+    speaker_line = re.compile(r"^(?P<speaker>[^:]{1,60}): (?P<text>.*)$")
+    pieces: list[tuple[str | None, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or "-->" in line or line.isdigit() or line == "WEBVTT":
+            continue
+        match = speaker_line.match(line)
+        pieces.append((match["speaker"], match["text"]) if match else (None, line))
+    merged: dict[str, list[tuple[int, str]]] = {}
+    run: list[str] = []
+    previous: str | None = None
+    for speaker, text in [*pieces, (None, "")]:
+        if run and (speaker is None or speaker != previous):
+            joined, breaks, offset = " ".join(run), [], 0
+            for cue in run[:-1]:
+                offset += len(cue)
+                breaks.append((offset, cue))
+                offset += 1
+            merged[joined] = breaks
+            run = []
+        run.append(text)
+        previous = speaker
+    return merged
+
+
+def spans_a_finished_cue(text: str, quote: str, breaks: list[tuple[int, str]]) -> bool:
+    """Whether ``quote`` joins a cue that ended its sentence to the next one."""
+    start = text.find(quote)
+    end = start + len(quote)
+    return any(
+        start < offset < end and cue.rstrip().endswith((".", "!", "?")) for offset, cue in breaks
+    )
+
+
 @pytest.mark.parametrize("path", REAL, ids=[p.name for p in REAL])
 async def test_titles_and_quotes_on_real_transcripts(path: Path) -> None:
     transcript = read_transcript(path)
@@ -86,6 +122,11 @@ async def test_titles_and_quotes_on_real_transcripts(path: Path) -> None:
     names = _words(" ".join(transcript.speakers())) | {"real", "reaction"}
     titles = [item.title for item in analysis.action_items]
     assert problems(transcript, analysis.action_items, names) == [], titles
+    if path.suffix == ".vtt":
+        merged = cue_breaks(path)
+        for item in analysis.action_items:
+            text = next(u.text for u in transcript.utterances if item.quote in u.text)
+            assert not spans_a_finished_cue(text, item.quote, merged.get(text, [])), item.quote
 
 
 def test_the_checks_catch_what_they_are_for() -> None:
