@@ -10,7 +10,7 @@ import re
 from typing import Final
 
 from cs_agent.analyzers.rules.dates import DATE
-from cs_agent.analyzers.rules.lexicon import APOS
+from cs_agent.analyzers.rules.lexicon import APOS, TITLE_STOP
 
 _TITLE_MAX: Final = 80
 
@@ -60,7 +60,9 @@ _INDIRECT = re.compile(
     (?=\s+(?!(?:know|to|up|back|in|on|off|added|set|through|posted|updated)\b)(?!\w+ed\b)\w)""",
     re.IGNORECASE | re.VERBOSE,
 )
-_TO_YOU = re.compile(rf"\s+(?:(?:over|back)\s+)?(?:to|for)\s+(?:{_YOU}|me|us)\b", re.I)
+_TO_YOU = re.compile(
+    rf"\s+(?:(?:over|back)\s+)?(?:to|for)\s+(?:{_YOU}|me|us)\b(?!\s+(?:two|both|all|three))", re.I
+)
 _BACK_TO_YOU = re.compile(rf"\b(?P<word>back|over)\s+to\s+(?:{_YOU}|me|us)\b", re.IGNORECASE)
 _WITH_YOU = re.compile(rf"\bwith\s+{_YOU}\b", re.IGNORECASE)
 _WITH_ME = re.compile(r"\bwith\s+(?P<who>me|us)\b", re.IGNORECASE)
@@ -128,6 +130,24 @@ HAVE_DONE = re.compile(
 )
 
 
+def _without_fragments(text: str) -> str:
+    """ASR cut-offs dropped: "protu product", "th technical", "cl a clay" keep the whole word."""
+    words = text.split(" ")
+    kept = []
+    for n, word in enumerate(words):
+        bare = word.lower().strip(",.;:")
+        ahead = [w.lower() for w in words[n + 1 : n + 3]]
+        if (
+            1 < len(bare) <= 5
+            and bare.isalpha()
+            and bare not in TITLE_STOP
+            and any(w.startswith(bare) and len(w.strip(",.;:")) > len(bare) for w in ahead)
+        ):
+            continue
+        kept.append(word)
+    return " ".join(kept)
+
+
 def _strip_dangling(text: str) -> str:
     previous = None
     while previous != text:
@@ -173,7 +193,7 @@ def make_title(body: str, *, you: str, me: str, us: str) -> str:
     if _PRONOUNS.search(text):
         text = _fix_pronouns(text, you=you, me=me, us=us)
     text = _TITLE_TIDY.sub(_tidy, text)
-    text = " ".join(text.split())
+    text = _without_fragments(" ".join(text.split()))
     text = _strip_dangling(text)
     text = _TITLE_TIDY.sub(_tidy, text)  # again: a marker may have hidden a stutter
     words = text.split(" ", 1)

@@ -112,10 +112,12 @@ async def test_titles_have_no_fillers_markers_or_stray_characters() -> None:
     analysis = await analyze(
         "Marketing: Um I'll {disfmarker} send the uh T_V_ trend report to everyone. $\n"
         "User Interface: So yeah, I'll research the remote control market, yeah.\n"
+        "Industrial Designer: I'll prepare the proto prototype evaluation for the next meeting.\n"
     )
     assert titles(analysis) == [
         "Send the TV trend report to everyone",
         "Research the remote control market",
+        "Prepare the prototype evaluation for the next meeting",
     ]
     assert analysis.action_items[0].quote == (
         "Um I'll {disfmarker} send the uh T_V_ trend report to everyone."

@@ -45,6 +45,38 @@ IN_MEETING = re.compile(
 )
 MARKER = re.compile(r"\{\w+\}|_")
 ENDS_CLEANLY = re.compile(r"[A-Za-z0-9)]$")
+REAL_SHORT_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "as",
+        "at",
+        "be",
+        "by",
+        "do",
+        "for",
+        "go",
+        "he",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "no",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "out",
+        "so",
+        "the",
+        "to",
+        "up",
+        "us",
+        "we",
+    ]
+)
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 
@@ -66,6 +98,10 @@ def problems(transcript: Transcript, items: list[ActionItem], extra_words: set[s
             found.append(f"transcript marker in the title: {title!r}")
         if IN_MEETING.search(title):
             found.append(f"in-meeting act: {title!r}")
+        words = _WORD.findall(title.lower())
+        for first, second in zip(words, words[1:], strict=False):
+            if first not in REAL_SHORT_WORDS and second.startswith(first) and second != first:
+                found.append(f"cut-off word {first!r} in the title: {title!r}")
         holders = [t for t in texts if item.quote and item.quote in t]
         if not holders:
             found.append(f"quote is not a verbatim run of one utterance: {item.quote!r}")
@@ -142,6 +178,9 @@ def test_the_checks_catch_what_they_are_for() -> None:
         ActionItem(title="Yeah send the report.$", description="", quote="send the trend report"),
         ActionItem(title="Send the trend rep", description="", quote="send the trend report"),
         ActionItem(
+            title="Send the tre trend report", description="", quote="send the trend report"
+        ),
+        ActionItem(
             title="Send the report",
             description="",
             quote="I'll send the trend report to everyone I",
@@ -153,3 +192,4 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert any("stray character" in line for line in lines)
     assert any("'Send the trend rep' is not a whole word" in line for line in lines)
     assert any("not a verbatim run" in line for line in lines)
+    assert any("cut-off word 'tre'" in line for line in lines)
