@@ -10,6 +10,7 @@ utterance. The failure message lists the offending titles.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def problems(transcript: Transcript, items: list[ActionItem], extra_words: set[s
         if IN_MEETING.search(title):
             found.append(f"in-meeting act: {title!r}")
         words = _WORD.findall(title.lower())
-        for first, second in zip(words, words[1:], strict=False):
+        for first, second in pairwise(words):
             if first not in REAL_SHORT_WORDS and second.startswith(first) and second != first:
                 found.append(f"cut-off word {first!r} in the title: {title!r}")
         holders = [t for t in texts if item.quote and item.quote in t]
