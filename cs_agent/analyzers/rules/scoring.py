@@ -2,15 +2,18 @@
 
 A candidate's score is **cue strength × deliverable × specificity**, each between 0 and 1:
 
-- *cue strength*: "I'll …" and an accepted request are strong; "we'll …" is weaker (in a meeting
-  it is as often the plan for the next ten minutes as a promise); a question nobody answered yes
-  is weak; a hedge ("I think …", "maybe …", "I'm not sure …") halves it.
+- *cue strength*: "I'll …", an assignment and an accepted request are strong; "we'll …" is
+  weaker (as often the plan for the next ten minutes as a promise), weaker still in a meeting
+  with nobody from a customer; a question nobody answered yes is weak. A hedge ("I think …",
+  "maybe …", "I'm not sure …") halves it, and "I'll just …" (a small act done on the spot) cuts it.
 - *deliverable*: whether the act outlives the meeting. Verbs that produce something later (send,
   review, fix, schedule, find out, prepare …) score 1; acts inside the meeting (draw, sit down,
-  pass the pen, present, go to the next slide, take a break, give it a four) score 0; other verbs
-  (make, use, do …) score ½ unless something points past the meeting (a date, "next meeting",
-  "to you", "by email").
-- *specificity*: a title with two or more content words scores 1, one 0.8, none 0.4.
+  pass the pen, present, go to the next slide, take a break, the whiteboard, the slides) score 0;
+  other verbs (make, use, do …) score ½ unless something points past the meeting (a date, "next
+  meeting", "to you", "by email", a folder). In an internal meeting the generic verbs (get,
+  build, test, design …) need such a pointer too.
+- *specificity*: a title with two or more content words (or one and a date) scores 1, one 0.8,
+  none 0.4.
 
 Candidates under ``THRESHOLD`` are dropped, each with the reason that weighed most, so the
 analysis can say how many were dropped and why. Precision comes first: for the offline analyzer
