@@ -36,7 +36,7 @@ LABELS_DIR: Final = REPO_ROOT / "tests" / "fixtures" / "rules_eval" / "labels"
 TURN_WINDOW: Final = 3
 """Turns between a label's quote and an item's quote that may still be the same item."""
 
-Split = Literal["tune", "measured"]
+Split = Literal["tune", "tune-extra", "measured"]
 
 TARGET_PRECISION: Final = 0.7
 TARGET_RECALL: Final = 0.5
@@ -235,6 +235,7 @@ async def score_all() -> tuple[list[MeetingScore], list[Score], dict[Split, Spli
     """
     totals: dict[Split, SplitTotal] = {
         "tune": SplitTotal("tune"),
+        "tune-extra": SplitTotal("tune-extra"),
         "measured": SplitTotal("measured"),
     }
     meetings = [await score_meeting(m) for m in load_meetings()]
