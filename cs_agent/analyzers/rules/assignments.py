@@ -51,7 +51,7 @@ CLAUSE_LEAD: Final = re.compile(
 TRAILING_NAME: Final = re.compile(r",\s*(?:the\s+)?(?P<name>[^,]{2,40}?)\s*[.!]*$")
 """A name said at the end of a task ("…, Marketing"): who it is for, not part of it."""
 
-RECEIVE: Final = re.compile(r"(?:get|receive)\b", re.IGNORECASE)
+RECEIVE: Final = re.compile(r"(?:be\s+)?(?:get|receive|getting|receiving)\b", re.IGNORECASE)
 """An assignment whose verb is receiving ("you'll get more instructions") is a sending."""
 
 FROM_SENDER: Final = re.compile(r"\s+from\s+(?:your|the|our|my)\s+[\w\s-]*$", re.IGNORECASE)
@@ -81,3 +81,12 @@ def role_pattern(names: list[str]) -> re.Pattern[str] | None:
           |\s+to(?=\s+(?:work|look|find|research|prepare|check|send|write|design|build|make)\b))\b""",
         re.IGNORECASE | re.VERBOSE,
     )
+
+
+def role_names(names: list[str]) -> re.Pattern[str] | None:
+    """Any of the attendees ``names`` said as a role or name ("the Industrial Designer")."""
+    usable = sorted({n for n in names if len(n) > 2}, key=len, reverse=True)
+    if not usable:
+        return None
+    alternatives = "|".join(r"\s+".join(map(re.escape, n.split())) for n in usable)
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)

@@ -69,6 +69,8 @@ class Candidate:
     """The sentence after the cue, up to the next cue (hedges after the verb sit here)."""
     lead: str = ""
     """The fillers between the cue and its verb ("just", "um", "go ahead and")."""
+    handoff: bool = False
+    """An assignment said while the work between meetings is handed out (`handoff`)."""
     score: float = 0.0
     """Cue strength × deliverable × specificity (`scoring.score_candidate`)."""
 

@@ -52,7 +52,7 @@ CUE = re.compile(
 )
 # Fillers between a cue and its verb: "I'll, um, just go ahead and send …".
 LEAD_FILLER = re.compile(
-    r"""(?:[\s,]+|\b(?:um+|uh+|erm|er|ah|like|you\s+know|I\s+mean|just|actually|also|definitely
+    r"""(?:[\s,]+|\{\w+\}|\b(?:um+|uh+|mm+|erm|er|ah|like|you\s+know|I\s+mean|just|actually|also|definitely
         |certainly|probably|absolutely|personally|then|still|happily|gladly|quickly|totally
         |first(?:\s+thing)?|go\s+ahead\s+and|make\s+sure\s+(?:to|that\s+(?:I|we)(?:{a}ll|\s+will)?)
         |try\s+(?:to|and)|be\s+able\s+to|need\s+to|have\s+to|immediately|right\s+away

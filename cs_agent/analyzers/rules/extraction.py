@@ -20,6 +20,7 @@ from cs_agent.analyzers.rules.assignments import (
     SENT_HINT,
     SENT_TO_YOU,
     TRAILING_NAME,
+    role_names,
     role_pattern,
 )
 from cs_agent.analyzers.rules.candidates import (
@@ -55,6 +56,14 @@ from cs_agent.analyzers.rules.cues import (
     URGENT,
 )
 from cs_agent.analyzers.rules.dates import ORDINALS, WEEKDAYS, choose_date, date_hits
+from cs_agent.analyzers.rules.handoff import (
+    SENDS_HINT,
+    SENDS_YOU,
+    SUBJECTLESS,
+    YOU_WORKING,
+    handoff_turns,
+    named_before,
+)
 from cs_agent.analyzers.rules.lexicon import APOS
 from cs_agent.analyzers.rules.roster import Person, Roster
 from cs_agent.analyzers.rules.scoring import keep_scored
@@ -82,9 +91,10 @@ class Extractor:
             INCIDENT.search(u.text) for u in transcript.utterances
         )
         self._third_party = self._third_party_pattern()
-        self._role = role_pattern(
-            [p.name for p in roster.people if p.words and p.name != UNKNOWN_SPEAKER]
-        )
+        attendees = [p.name for p in roster.people if p.words and p.name != UNKNOWN_SPEAKER]
+        self._role = role_pattern(attendees)
+        self._role_names = role_names(attendees)
+        self._handoff = handoff_turns(transcript.utterances)
         self.dropped: Counter[str] = Counter()
         """Candidates the score threshold dropped, by reason (``scoring``)."""
 
@@ -109,7 +119,7 @@ class Extractor:
         """Every cue phrase of the call read as a candidate item, merged within sentences."""
         found: list[Candidate] = []
         for index, utterance in enumerate(self._utterances):
-            cues = self._cues(utterance)
+            cues = self._cues(index, utterance)
             if not cues:
                 continue
             text = utterance.text
@@ -128,7 +138,7 @@ class Extractor:
                     found.extend(self._from_sentence(where, inside))
         return found
 
-    def _cues(self, utterance: Utterance) -> list[Cue]:
+    def _cues(self, index: int, utterance: Utterance) -> list[Cue]:
         """The cue phrases in an utterance, in order, with offsets into its text."""
         text = utterance.text
         cues: list[Cue] = [
@@ -155,7 +165,26 @@ class Extractor:
                 person = self._roster.lookup(match["role"])
                 if person is not None and person is not speaker:
                     cues.append((match.start(), match.end(), "role", match, person))
+        cues.extend(self._handoff_cues(index, utterance, speaker))
         cues.sort(key=lambda c: c[0])
+        return cues
+
+    def _handoff_cues(self, index: int, utterance: Utterance, speaker: Person) -> list[Cue]:
+        """What the team will receive, work handed out at the end, an owner named a turn before."""
+        text = utterance.text
+        cues: list[Cue] = []
+        if SENDS_HINT.search(text):
+            cues.extend(
+                (m.start(), m.start("thing"), "sent", m, None) for m in SENDS_YOU.finditer(text)
+            )
+        if index in self._handoff:
+            cues.extend((m.start(), m.end(), "assign", m, None) for m in YOU_WORKING.finditer(text))
+        opening = SUBJECTLESS.match(text)
+        if opening is not None and self._role_names is not None:
+            name = named_before(self._utterances, index, self._role_names)
+            person = self._roster.lookup(name) if name else None
+            if person is not None and person is not speaker:
+                cues.append((opening.start("cue"), opening.end("cue"), "role", opening, person))
         return cues
 
     # A sentence can hold several cues; each is read up to the next one.
@@ -249,15 +278,18 @@ class Extractor:
                 return None
             if first_verb == "be" and not hits:
                 return None  # "I'll be setting up …" describes a role unless it has a date
+        handoff = index in self._handoff and group in ("assign", "role")
         if (
             group not in ("plan", "agenda")
+            and not handoff
             and IN_CALL_VERB.match(rest)
             and not (hits or FOLLOW_UP.search(date_text))
         ):
             return None  # "I'll go through the numbers" is the agenda of this call
         body = rest[: title_end(rest)]
         if group == "sent" and match is not None:
-            body = "send " + CLAUSE_LEAD.sub("", match["thing"])
+            thing = CLAUSE_LEAD.sub("", match["thing"]).strip()
+            body = "send " + thing[: title_end(thing)]
         elif group == "assign" and RECEIVE.match(body):
             body = RECEIVE.sub("send", FROM_SENDER.sub("", body), count=1)
         body = self._without_vocative(body)
@@ -308,6 +340,7 @@ class Extractor:
             before=before,
             lead=sentence[cue_end:body_start],
             rest=rest,
+            handoff=handoff,
         )
 
     def _without_vocative(self, body: str) -> str:
@@ -453,9 +486,17 @@ class Extractor:
         return False
 
 
+_MARKERS = re.compile(r"\{\w+\}|\[\w+\]")
+_REPEATED_CUE = re.compile(
+    rf"(?:\b(?:I|we)(?:{APOS}ll|{APOS}m|\s+will|\s+am)?[\s,]*)+$", re.IGNORECASE
+)
+
+
 def _at_clause_start(before: str) -> bool:
     """Whether a cue starts a clause, so "what I can do is" and "a date I can give you" don't count."""
-    stripped = before.rstrip()
+    # Transcript markers ("{vocalsound}") are not words, and a cue said twice ("So I'll I'll
+    # check that") starts where its first saying did.
+    stripped = _REPEATED_CUE.sub("", _MARKERS.sub(" ", before)).rstrip()
     if not stripped or stripped[-1] in ',;:—–-("“':
         return True
     last = stripped.split()[-1].strip(".!?\"'”’").lower()

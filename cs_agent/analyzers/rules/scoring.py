@@ -58,7 +58,7 @@ _HEDGE = re.compile(
 )
 # What happens in the meeting itself: the body of the cue starts with one of these.
 _IN_MEETING = re.compile(
-    r"""(?:draw|sketch|sit|stand|pass|hand\s+(?:over|the\s+pen)|present|show|go|start|begin
+    r"""(?:draw|sketch|sit|stand|pass|hand\s+(?:over|the\s+pen)|turn\s+(?:it\s+|this\s+)?over\s+to|present|show|go|start|begin
     |continue|move\s+on|zip|break|lunch|take\s+(?:a|the|our)\s+(?:\w+\s+)?(?:break|lunch|minute|second)
     |have\s+(?:a\s+|our\s+|the\s+)?(?:lunch|break|coffee)|try\s+out|practi[cs]e|note|leave\s+space
     |raise\s+(?:a|another|one)\s+point|rate|put\s+(?:a\s+)?(?:one|two|three|four|five|six|seven|point|\d)
@@ -78,7 +78,7 @@ _IN_MEETING_OBJECT = re.compile(
 # Past the meeting: a date, the next meeting, the recipient, a channel.
 _LATER = re.compile(
     r"""\b(?:next\s+(?:meeting|time|session|call|week|month)|before\s+the\s+next|after\s+(?:this|the)
-    \s+(?:call|meeting)|by\s+e-?mail|in\s+writing|to\s+(?:you|them|him|her|everyone)|back\s+to|for\s+you
+    \s+(?:call|meeting)|update\s+(?:you|everyone|the\s+team)\s+on|by\s+e-?mail|in\s+writing|to\s+(?:you|them|him|her|everyone)|back\s+to|for\s+you
     |offline|follow[-\s]?up|folder|shared\s+drive|tomorrow|tonight|later\s+today|this\s+week|end\s+of
     |ready|in\s+place|on\s+standby)\b""",
     re.IGNORECASE | re.VERBOSE,
@@ -105,12 +105,18 @@ CORE_DELIVERABLE_VERBS: Final = word_set(
     chase escalate reissue refund credit evaluate survey interview fill"""
 )
 _PHRASES_LATER = re.compile(
-    r"""(?:come|get|circle|report)\s+back|find\s+out|figure\s+out|look\s+(?:into|at|up)|follow\s+up
+    r"""(?:come|get|circle|report)\s+back|find\s+out|figure\s+out|look\s+(?:more\s+)?(?:into|at|up)|follow\s+up
     |set\s+up|write\s+up|put\s+together|sort\s+out|work\s+on|have\s+a\s+look|check\s+(?:in|on|with)
     |do\s+(?:some\s+|the\s+|a\s+)?(?:\w+\s+){0,2}?(?:trend|research|market|user|evaluation|analysis|study
       |survey|watching)|reach\s+out|loop\s+in|let\s+\w+\s+know
     |and\s+(?:send|share|email|forward|confirm)""",
     re.IGNORECASE | re.VERBOSE,
+)
+# A question asking for work that can only be done after the meeting, answered or not.
+_LASTING_REQUEST = re.compile(
+    r"(?:look\s+(?:more\s+)?into|find\s+out|figure\s+out|follow\s+up|research|investigate"
+    r"|check\s+(?:on|with|whether|if))\b",
+    re.IGNORECASE,
 )
 _JUST = re.compile(r"\bjust\b", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -124,6 +130,8 @@ def _cue_strength(candidate: Candidate, *, one_team: bool) -> float:
         )
         if candidate.accepted:
             return 1.0
+        if question and _LASTING_REQUEST.match(candidate.title):
+            return 0.6  # "Can you look into the company logo?" asks for work after the meeting
         return 0.4 if question else 0.8
     if candidate.kind == "offer":
         return 0.9 if candidate.accepted else 0.3
@@ -142,7 +150,7 @@ def _cue_strength(candidate: Candidate, *, one_team: bool) -> float:
 def _deliverable(candidate: Candidate, *, one_team: bool) -> float:
     body = candidate.body.strip()
     title = candidate.title
-    later = candidate.due is not None or bool(_LATER.search(body))
+    later = candidate.due is not None or candidate.handoff or bool(_LATER.search(body))
     if _IN_MEETING.match(body) or _IN_MEETING.match(title):
         # "go through it with the managers and come back to you" ends past the meeting.
         if candidate.due is not None or _PHRASES_LATER.search(body):
@@ -152,7 +160,7 @@ def _deliverable(candidate: Candidate, *, one_team: bool) -> float:
         return 0.0
     first = _FIRST_WORD.match(title)
     verb = first.group().lower() if first else ""
-    if verb == "look" and not re.match(r"look\s+into", title, re.IGNORECASE):
+    if verb == "look" and not re.match(r"look\s+(?:more\s+)?into", title, re.IGNORECASE):
         return 1.0 if later else 0.5  # "we'll look at the exterior" is this meeting's agenda
     if verb == "have" and HAVE_DONE.search(body):
         return 1.0  # "have one of our engineers on standby", "have a prototype ready"
