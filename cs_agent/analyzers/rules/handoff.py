@@ -20,7 +20,7 @@ from cs_agent.core.domain import Utterance
 
 HANDOFF_TURN: Final = re.compile(
     r"""\b(?:next\s+(?:meeting|session|phase|round)|individual\s+work|before\s+we\s+meet\s+again
-    |(?:meet|see\s+(?:you|each\s+other))(?:\s+(?:all|again|back))*\s+in\s+(?:another\s+)?
+    |(?:meet|meeting|see\s+(?:you|each\s+other))(?:\s+(?:all|again|back))*\s+in\s+(?:another\s+)?
       (?:\w+\s+)?(?:minutes|half\s+an\s+hour|an\s+hour))\b""",
     re.IGNORECASE | re.VERBOSE,
 )
