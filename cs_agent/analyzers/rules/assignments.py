@@ -76,8 +76,8 @@ def role_pattern(names: list[str]) -> re.Pattern[str] | None:
         return None
     alternatives = "|".join(r"\s+".join(map(re.escape, n.split())) for n in usable)
     return re.compile(
-        rf"""\b(?:the\s+)?(?P<role>{alternatives}){_ROLE_SUFFIX}
-        (?:\s+(?:will|shall|(?:is|are)\s+going\s+to|(?:has|have)\s+to|needs?\s+to)
+        rf"""\b(?:the\s+)?(?P<role>{alternatives}){_ROLE_SUFFIX}(?:\s+over\s+(?:here|there))?
+        (?:\s+(?:will|shall|(?:is|are)\s+(?:going\s+to|gonna)|(?:has|have)\s+to|needs?\s+to)
           |\s+to(?=\s+(?:work|look|find|research|prepare|check|send|write|design|build|make)\b))\b""",
         re.IGNORECASE | re.VERBOSE,
     )

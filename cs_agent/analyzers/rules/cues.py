@@ -37,7 +37,8 @@ CUE = re.compile(
       |\bwould\s+you\s+mind|\bdo\s+you\s+mind|\bare\s+you\s+able\s+to
       |\bis\s+there\s+any\s+(?:way|chance)\s+you\s+(?:could|can)
       |\b(?:I|we)(?:{APOS}d|\s+would)\s+(?:like|love)\s+(?:for\s+)?you\s+to
-      |\b(?:I|we)(?:{APOS}ll)?\s+need\s+you\s+to|\b(?:I|we)\s+(?:need|want)\s+you\s+to
+      |\b(?:I|we)(?:{APOS}ll)?\s+need\s+you(?:\s+(?:guys|all|two|both))?\s+to
+      |\b(?:I|we)\s+(?:need|want)\s+you(?:\s+(?:guys|all|two|both))?\s+to
       |\bif\s+you\s+(?:could|can)
       |\bmake\s+sure\s+you|\bdon{APOS}t\s+forget\s+to
       |\bplease(?=\s+(?:send|share|forward|email|get|set|schedule|book|loop|confirm|provide

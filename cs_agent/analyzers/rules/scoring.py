@@ -50,6 +50,8 @@ _SINGULARS: Final = {
     NO_DELIVERABLE: "with nothing that outlives the meeting",
 }
 
+_HEDGE_REACH: Final = 30
+"""How many characters past a title's verb phrase a hedge still qualifies it."""
 _HEDGE = re.compile(
     rf"""\b(?:I\s+think|I\s+guess|I\s+suppose|I\s+figure[ds]?|I\s+reckon|I\s+assume|I\s+presume
     |maybe|perhaps|possibly|probably|might|hopefully|I{APOS}m\s+not\s+sure|I\s+am\s+not\s+sure
@@ -71,7 +73,7 @@ _IN_MEETING = re.compile(
 )
 # Anywhere in the body: a thing only this meeting has.
 _IN_MEETING_OBJECT = re.compile(
-    r"""\b(?:right\s+now|now|here|(?:white|smart|flip)\s*(?:board|chart)|slides?|agenda|presentations?
+    r"""\b(?:right\s+now|now|here|(?:white|smart|flip)\s*(?:board|chart)|on\s+the\s+board|slides?|agenda|presentations?
     |this\s+meeting|the\s+meeting|the\s+pen|favou?rite\s+animal)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -118,6 +120,14 @@ _LASTING_REQUEST = re.compile(
     r"|check\s+(?:on|with|whether|if))\b",
     re.IGNORECASE,
 )
+# "come back to the evaluation", "come back and discuss": a later point of this meeting, unlike
+# "come back to you" (a reply after it).
+_BACK_HERE = re.compile(
+    r"(?:come|get|go)\s+back\s+(?:to\s+(?:the|this|that|it|those|these|your|our)\b|and\s+(?:discuss"
+    r"|talk|look|decide|see))",
+    re.IGNORECASE,
+)
+_NEXT_MEETING = re.compile(r"\bnext\s+(?:meeting|time|session|call|week)\b", re.IGNORECASE)
 _JUST = re.compile(r"\bjust\b", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -151,6 +161,8 @@ def _deliverable(candidate: Candidate, *, one_team: bool) -> float:
     body = candidate.body.strip()
     title = candidate.title
     later = candidate.due is not None or candidate.handoff or bool(_LATER.search(body))
+    if _BACK_HERE.match(body) and candidate.due is None and not _NEXT_MEETING.search(body):
+        return 0.0  # "we'll come back to the product evaluation": later in this meeting
     if _IN_MEETING.match(body) or _IN_MEETING.match(title):
         # "go through it with the managers and come back to you" ends past the meeting.
         if candidate.due is not None or _PHRASES_LATER.search(body):
@@ -185,7 +197,10 @@ def score_candidate(candidate: Candidate, *, one_team: bool = False) -> tuple[fl
     """
     strength = _cue_strength(candidate, one_team=one_team)
     # "I think we'll …" before the cue, or "we'll meet back at, I'm not sure, …" after it.
-    hedged = bool(_HEDGE.search(candidate.before) or _HEDGE.search(candidate.rest))
+    # After the cue only near its verb phrase: "…, or as much as seems like, maybe not the
+    # articles" qualifies what follows, not the promise.
+    near = candidate.rest[: len(candidate.body) + _HEDGE_REACH]
+    hedged = bool(_HEDGE.search(candidate.before) or _HEDGE.search(near))
     if hedged:
         strength *= 0.5
     if _JUST.search(candidate.lead):
