@@ -57,6 +57,7 @@ from cs_agent.analyzers.rules.cues import (
 )
 from cs_agent.analyzers.rules.dates import ORDINALS, WEEKDAYS, choose_date, date_hits
 from cs_agent.analyzers.rules.handoff import (
+    GROUP_ASSIGN,
     SENDS_HINT,
     SENDS_YOU,
     SUBJECTLESS,
@@ -65,6 +66,7 @@ from cs_agent.analyzers.rules.handoff import (
     named_before,
 )
 from cs_agent.analyzers.rules.lexicon import APOS
+from cs_agent.analyzers.rules.pronouns import resolve_pronoun
 from cs_agent.analyzers.rules.roster import Person, Roster
 from cs_agent.analyzers.rules.scoring import keep_scored
 from cs_agent.analyzers.rules.sentences import content_words, quote_span, sentence_spans
@@ -179,6 +181,7 @@ class Extractor:
             )
         if index in self._handoff:
             cues.extend((m.start(), m.end(), "assign", m, None) for m in YOU_WORKING.finditer(text))
+        cues.extend((m.start(), m.end(), "assign", m, None) for m in GROUP_ASSIGN.finditer(text))
         opening = SUBJECTLESS.match(text)
         if opening is not None and self._role_names is not None:
             name = named_before(self._utterances, index, self._role_names)
@@ -190,8 +193,14 @@ class Extractor:
     # A sentence can hold several cues; each is read up to the next one.
     def _from_sentence(self, where: CueSentence, cues: list[Cue]) -> list[Candidate]:
         results: list[Candidate] = []
+        restarted = False
         for position, (cue_start, cue_end, group, cue_match, person) in enumerate(cues):
             limit = cues[position + 1][0] if position + 1 < len(cues) else len(where.text)
+            if restarted and group == "weak":
+                group = (
+                    "commit"  # "I'll take {disfmarker} I can send it back": one promise, restarted
+                )
+            restarted = group == "commit" and bool(_RESTART.fullmatch(where.text[cue_end:limit]))
             candidate = self._candidate(
                 where, (cue_start, cue_end, limit), group, cue_match, person
             )
@@ -278,7 +287,7 @@ class Extractor:
                 return None
             if first_verb == "be" and not hits:
                 return None  # "I'll be setting up …" describes a role unless it has a date
-        handoff = index in self._handoff and group in ("assign", "role")
+        handoff = index in self._handoff and group in ("assign", "role", "request")
         if (
             group not in ("plan", "agenda")
             and not handoff
@@ -293,13 +302,19 @@ class Extractor:
         elif group == "assign" and RECEIVE.match(body):
             body = RECEIVE.sub("send", FROM_SENDER.sub("", body), count=1)
         body = self._without_vocative(body)
-        title = make_title(
-            body,
-            you=self._roster.other_side_name(speaker.side),
-            me=speaker.first_name,
-            us=self._roster.side_name(speaker.side),
+        names = (
+            self._roster.other_side_name(speaker.side),
+            speaker.first_name,
+            self._roster.side_name(speaker.side),
         )
+        title = make_title(body, you=names[0], me=names[1], us=names[2])
         content = content_words(title)
+        if len(content) <= 1 and kind in ("commit", "assign"):
+            # "I'll check it for you" after "Can we go to channel twenty five?"
+            resolved = resolve_pronoun(body, self._utterances, index, number)
+            if resolved is not None:
+                title = make_title(resolved, you=names[0], me=names[1], us=names[2])
+                content = content_words(title)
         # "Adjust it" or "Get that over": nothing a tracker issue could say on its own.
         vague = (
             not content
@@ -486,6 +501,8 @@ class Extractor:
         return False
 
 
+_RESTART = re.compile(r"\s*(?:\w+\s+){0,2}?\{disfmarker\}\s*|\s*(?:\w+\s+){0,2}?[-–—]+\s*")
+"""What an ASR transcript shows when a speaker breaks off and starts the sentence again."""
 _MARKERS = re.compile(r"\{\w+\}|\[\w+\]")
 _REPEATED_CUE = re.compile(
     rf"(?:\b(?:I|we)(?:{APOS}ll|{APOS}m|\s+will|\s+am)?[\s,]*)+$", re.IGNORECASE
@@ -496,6 +513,8 @@ def _at_clause_start(before: str) -> bool:
     """Whether a cue starts a clause, so "what I can do is" and "a date I can give you" don't count."""
     # Transcript markers ("{vocalsound}") are not words, and a cue said twice ("So I'll I'll
     # check that") starts where its first saying did.
+    if before.rstrip().endswith("{disfmarker}"):
+        return True  # the speaker broke off and started again
     stripped = _REPEATED_CUE.sub("", _MARKERS.sub(" ", before)).rstrip()
     if not stripped or stripped[-1] in ',;:—–-("“':
         return True

@@ -35,6 +35,13 @@ YOU_WORKING: Final = re.compile(
 )
 """ "you're looking at the working design": an assignment, but only while work is handed out."""
 
+GROUP_ASSIGN: Final = re.compile(
+    r"""\b(?:the\s+)?(?:two|three|both)\s+(?:of\s+you|designers|experts|engineers|teams)
+    \s+(?:are\s+(?:going\s+to|gonna)|will)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+""" "the two designers are going to work together on the prototype": work for several attendees."""
+
 SENDS_YOU: Final = re.compile(
     rf"""\b(?:your|the|our|my)\s+(?:[\w-]+\s+)?(?:coach|manager|team|assistant|secretary|office
         |department|colleague|lead|representative|rep)\s+will\s+(?:send|e-?mail|mail|forward)

@@ -67,7 +67,7 @@ _IN_MEETING = re.compile(
     |separate\s+the|work\s+out\s+the\s+average|average|do\s+the\s+(?:calculation|maths|math|rating)s?
     |call\s+(?:that|the|this)\s+slide|click|press|plug|unplug|hold|grab|erase|recap|summari[sz]e
     |review\s+what|go\s+over|read|talk|speak|discuss|chat|consider|come\s+to|get\s+(?:round|around)\s+to
-    |wrap|finish|use\s+(?:the|my|your|this|a)\s+(?:spare\s+)?(?:pen|board|whiteboard|white\s+board|mouse
+    |wrap|finish|save\s+(?:this|it|that|the\s+file|these|a\s+copy)|use\s+(?:the|my|your|this|a)\s+(?:spare\s+)?(?:pen|board|whiteboard|white\s+board|mouse
       |laptop|slide|one))\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -81,7 +81,8 @@ _IN_MEETING_OBJECT = re.compile(
 _LATER = re.compile(
     r"""\b(?:next\s+(?:meeting|time|session|call|week|month)|before\s+the\s+next|after\s+(?:this|the)
     \s+(?:call|meeting)|update\s+(?:you|everyone|the\s+team)\s+on|by\s+e-?mail|in\s+writing|to\s+(?:you|them|him|her|everyone)|back\s+to|for\s+you
-    |offline|follow[-\s]?up|folder|shared\s+drive|tomorrow|tonight|later\s+today|this\s+week|end\s+of
+    |offline|follow[-\s]?up|folder|shared\s+drive
+    |(?:in|into)\s+(?:the\s+)?(?:final\s+|project\s+)?(?:report|minutes|project\s+documents)|tomorrow|tonight|later\s+today|this\s+week|end\s+of
     |ready|in\s+place|on\s+standby)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -151,7 +152,8 @@ def _cue_strength(candidate: Candidate, *, one_team: bool) -> float:
         # a customer on the call it is the team's own plan more often still.
         if not we:
             return 1.0
-        return 0.4 if one_team and not _LATER.search(candidate.rest) else 0.6
+        lasting = _LATER.search(candidate.rest) or _LASTING_REQUEST.match(candidate.title)
+        return 0.4 if one_team and not lasting else 0.6
     if group == "weak":
         return 0.5 if we else 0.8
     return {"let_me": 0.9, "plan": 0.8, "agenda": 1.0}.get(group, 0.9)
@@ -161,7 +163,11 @@ def _deliverable(candidate: Candidate, *, one_team: bool) -> float:
     body = candidate.body.strip()
     title = candidate.title
     later = candidate.due is not None or candidate.handoff or bool(_LATER.search(body))
-    if _BACK_HERE.match(body) and candidate.due is None and not _NEXT_MEETING.search(body):
+    if (
+        (_BACK_HERE.match(body) or _BACK_HERE.match(title))
+        and candidate.due is None
+        and not _NEXT_MEETING.search(body)
+    ):
         return 0.0  # "we'll come back to the product evaluation": later in this meeting
     if _IN_MEETING.match(body) or _IN_MEETING.match(title):
         # "go through it with the managers and come back to you" ends past the meeting.
