@@ -4,7 +4,8 @@ Three parts, the first two fixed before the rules were tuned (``tests/fixtures/r
 
 - **tune**: the example calls in ``examples/`` and the QMSum meetings ES2004a–d and ES2011a–d;
   the rules were adjusted while looking at these results.
-- **tune-extra**: twelve more AMI meetings (ES2006a/c/d, ES2009b–d, IS1006a–d, ES2002d, ES2003d), labelled later
+- **tune-extra**: fourteen more AMI meetings (ES2006a/c/d, ES2009b–d, IS1006a–d, ES2002d, ES2003d,
+  TS3009b–c), labelled later
   as more tuning material;
 - **measured**: the QMSum meetings IS1003a–d, TS3004a–d, TS3011a–d and the real Zoom recording,
   only ever measured.

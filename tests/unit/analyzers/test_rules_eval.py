@@ -46,4 +46,4 @@ async def test_scores_hold_on_the_tune_and_measured_parts() -> None:
     assert measured.precision >= MEASURED_PRECISION_FLOOR, measured
     assert measured.recall >= MEASURED_RECALL_FLOOR, measured
     assert measured.over_limit == [] and tune.over_limit == []
-    assert len(examples) == 4 and len(meetings) == 33
+    assert len(examples) == 4 and len(meetings) == 35
