@@ -62,6 +62,7 @@ from cs_agent.analyzers.rules.handoff import (
     SENDS_YOU,
     SUBJECTLESS,
     YOU_WORKING,
+    YOUR_TASK,
     handoff_turns,
     named_before,
 )
@@ -182,6 +183,7 @@ class Extractor:
         if index in self._handoff:
             cues.extend((m.start(), m.end(), "assign", m, None) for m in YOU_WORKING.finditer(text))
         cues.extend((m.start(), m.end(), "assign", m, None) for m in GROUP_ASSIGN.finditer(text))
+        cues.extend((m.start(), m.end(), "assign", m, None) for m in YOUR_TASK.finditer(text))
         opening = SUBJECTLESS.match(text)
         if opening is not None and self._role_names is not None:
             name = named_before(self._utterances, index, self._role_names)
@@ -309,6 +311,7 @@ class Extractor:
         )
         title = make_title(body, you=names[0], me=names[1], us=names[2])
         content = content_words(title)
+        resolved = None
         if len(content) <= 1 and kind in ("commit", "assign"):
             # "I'll check it for you" after "Can we go to channel twenty five?"
             resolved = resolve_pronoun(body, self._utterances, index, number)
@@ -319,7 +322,12 @@ class Extractor:
         vague = (
             not content
             or len(title.split()) < 2
-            or (len(content) == 1 and bool(PRONOUN_OBJECT.search(title)) and not hits)
+            or (
+                len(content) == 1
+                and bool(PRONOUN_OBJECT.search(title))
+                and not hits
+                and not resolved
+            )
         )
         if vague and (kind not in ("commit", "assign") or number > 1):
             return None
@@ -505,7 +513,7 @@ _RESTART = re.compile(r"\s*(?:\w+\s+){0,2}?\{disfmarker\}\s*|\s*(?:\w+\s+){0,2}?
 """What an ASR transcript shows when a speaker breaks off and starts the sentence again."""
 _MARKERS = re.compile(r"\{\w+\}|\[\w+\]")
 _REPEATED_CUE = re.compile(
-    rf"(?:\b(?:I|we)(?:{APOS}ll|{APOS}m|\s+will|\s+am)?[\s,]*)+$", re.IGNORECASE
+    rf"(?:\b(?:I|we|you)(?:{APOS}ll|{APOS}m|{APOS}re|\s+will|\s+am|\s+are)?[\s,]*)+$", re.IGNORECASE
 )
 
 

@@ -42,6 +42,13 @@ GROUP_ASSIGN: Final = re.compile(
 )
 """ "the two designers are going to work together on the prototype": work for several attendees."""
 
+YOUR_TASK: Final = re.compile(
+    rf"""\b(?:it{APOS}s|it\s+is|that{APOS}s)\s+(?:(?:your|you)\s+)+(?:\w+\s+)?(?:task|job)\s+to
+    |\byour\s+(?:\w+\s+)?(?:task|job)\s+(?:is|will\s+be)\s+to""",
+    re.IGNORECASE | re.VERBOSE,
+)
+""" "it's your task to look into the costs": an assignment to whoever is addressed."""
+
 SENDS_YOU: Final = re.compile(
     rf"""\b(?:your|the|our|my)\s+(?:[\w-]+\s+)?(?:coach|manager|team|assistant|secretary|office
         |department|colleague|lead|representative|rep)\s+will\s+(?:send|e-?mail|mail|forward)

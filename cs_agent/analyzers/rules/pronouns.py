@@ -43,6 +43,8 @@ _YES_NO = re.compile(
     r"|should|has|have)\s+(?P<subject>we|it|there|they)\s+(?P<rest>[^?.!;]+)\?",
     re.IGNORECASE,
 )
+_ABOUT_SPEAKER = re.compile(r"(?:if|whether)\s+I\b", re.IGNORECASE)
+""" "I don't know if I can find that" is about the speaker, not the open question."""
 _MAX_WORDS: Final = 12
 
 
@@ -82,7 +84,7 @@ def _open_question(utterances: Sequence[Utterance], index: int, sentence_number:
 
 def _question_in(sentence: str) -> str | None:
     unsure = _UNSURE.search(sentence)
-    if unsure is not None:
+    if unsure is not None and not _ABOUT_SPEAKER.match(unsure["q"]):
         return unsure["q"].strip(" ,")
     yes_no = _YES_NO.match(sentence)
     if yes_no is not None:

@@ -82,7 +82,8 @@ _LATER = re.compile(
     r"""\b(?:next\s+(?:meeting|time|session|call|week|month)|before\s+the\s+next|after\s+(?:this|the)
     \s+(?:call|meeting)|update\s+(?:you|everyone|the\s+team)\s+on|by\s+e-?mail|in\s+writing|to\s+(?:you|them|him|her|everyone)|back\s+to|for\s+you
     |offline|follow[-\s]?up|folder|shared\s+drive
-    |(?:in|into)\s+(?:the\s+)?(?:final\s+|project\s+)?(?:report|minutes|project\s+documents)|tomorrow|tonight|later\s+today|this\s+week|end\s+of
+    |(?:in|into)\s+(?:the\s+|our\s+|my\s+)?(?:final\s+|end\s+|project\s+)?(?:report|minutes
+      |project\s+documents)|documents?\s+(?:file|folder)|tomorrow|tonight|later\s+today|this\s+week|end\s+of
     |ready|in\s+place|on\s+standby)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -115,7 +116,7 @@ _PHRASES_LATER = re.compile(
     |and\s+(?:send|share|email|forward|confirm)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# A question asking for work that can only be done after the meeting, answered or not.
+# Work that can only be done after the meeting: "we'll have to look into that".
 _LASTING_REQUEST = re.compile(
     r"(?:look\s+(?:more\s+)?into|find\s+out|figure\s+out|follow\s+up|research|investigate"
     r"|check\s+(?:on|with|whether|if))\b",
@@ -141,8 +142,6 @@ def _cue_strength(candidate: Candidate, *, one_team: bool) -> float:
         )
         if candidate.accepted:
             return 1.0
-        if question and _LASTING_REQUEST.match(candidate.title):
-            return 0.6  # "Can you look into the company logo?" asks for work after the meeting
         return 0.4 if question else 0.8
     if candidate.kind == "offer":
         return 0.9 if candidate.accepted else 0.3
