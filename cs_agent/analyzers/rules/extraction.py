@@ -31,12 +31,11 @@ from cs_agent.analyzers.rules.candidates import (
     absorb,
     merge_duplicates,
 )
+from cs_agent.analyzers.rules.clauses import RESTART, at_clause_start, last_clause
 from cs_agent.analyzers.rules.cues import (
     ACCEPT,
     ACCEPT_WINDOW,
     ACTION_VERBS,
-    CLAUSE_OPENERS,
-    CLAUSE_START,
     CUE,
     DECLINE,
     FOLLOW_UP,
@@ -55,7 +54,7 @@ from cs_agent.analyzers.rules.cues import (
     SUBJECT_WILL,
     URGENT,
 )
-from cs_agent.analyzers.rules.dates import ORDINALS, WEEKDAYS, choose_date, date_hits
+from cs_agent.analyzers.rules.dates import choose_date, date_hits
 from cs_agent.analyzers.rules.handoff import (
     GROUP_ASSIGN,
     SENDS_HINT,
@@ -202,7 +201,7 @@ class Extractor:
                 group = (
                     "commit"  # "I'll take {disfmarker} I can send it back": one promise, restarted
                 )
-            restarted = group == "commit" and bool(_RESTART.fullmatch(where.text[cue_end:limit]))
+            restarted = group == "commit" and bool(RESTART.fullmatch(where.text[cue_end:limit]))
             candidate = self._candidate(
                 where, (cue_start, cue_end, limit), group, cue_match, person
             )
@@ -244,7 +243,7 @@ class Extractor:
                 if CONDITION_OR_COMMITMENT.search(before):
                     return None
             elif (
-                not _at_clause_start(before)
+                not at_clause_start(before)
                 or NOT_ASSIGNED_BEFORE.search(before)
                 or first_verb in NOT_A_VERB
                 or NON_COMMITMENT.match(rest)
@@ -254,7 +253,7 @@ class Extractor:
         elif commitment:
             kind, owner = "commit", person or speaker
             if (
-                not _at_clause_start(before)
+                not at_clause_start(before)
                 or first_verb in NOT_A_VERB
                 or NON_COMMITMENT.match(rest)
                 or (group == "let_me" and first_verb not in LET_ME_VERBS)
@@ -333,7 +332,7 @@ class Extractor:
             return None
         due = choose_date(hits, date_text)
         if due is None:
-            clause = _last_clause(before)
+            clause = last_clause(before)
             due = choose_date(date_hits(clause, self._base), clause)
         quote = quote_span(
             utterance.text,
@@ -507,34 +506,3 @@ class Extractor:
                 continue
             return bool(ACCEPT.match(later.text)) and not DECLINE.match(later.text)
         return False
-
-
-_RESTART = re.compile(r"\s*(?:\w+\s+){0,2}?\{disfmarker\}\s*|\s*(?:\w+\s+){0,2}?[-–—]+\s*")
-"""What an ASR transcript shows when a speaker breaks off and starts the sentence again."""
-_MARKERS = re.compile(r"\{\w+\}|\[\w+\]")
-_REPEATED_CUE = re.compile(
-    rf"(?:\b(?:I|we|you)(?:{APOS}ll|{APOS}m|{APOS}re|\s+will|\s+am|\s+are)?[\s,]*)+$", re.IGNORECASE
-)
-
-
-def _at_clause_start(before: str) -> bool:
-    """Whether a cue starts a clause, so "what I can do is" and "a date I can give you" don't count."""
-    # Transcript markers ("{vocalsound}") are not words, and a cue said twice ("So I'll I'll
-    # check that") starts where its first saying did.
-    if before.rstrip().endswith("{disfmarker}"):
-        return True  # the speaker broke off and started again
-    stripped = _REPEATED_CUE.sub("", _MARKERS.sub(" ", before)).rstrip()
-    if not stripped or stripped[-1] in ',;:—–-("“':
-        return True
-    last = stripped.split()[-1].strip(".!?\"'”’").lower()
-    return (
-        last in CLAUSE_OPENERS
-        or last in WEEKDAYS
-        or last in ORDINALS
-        or bool(re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", last))
-    )
-
-
-def _last_clause(text: str) -> str:
-    starts = [m.end() for m in CLAUSE_START.finditer(text)]
-    return text[starts[-1] :] if starts else text

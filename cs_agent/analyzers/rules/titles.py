@@ -138,7 +138,7 @@ def _without_fragments(text: str) -> str:
         bare = word.lower().strip(",.;:")
         ahead = [w.lower() for w in words[n + 1 : n + 3]]
         if (
-            1 < len(bare) <= 5
+            1 < len(bare) <= 8
             and bare.isalpha()
             and bare not in TITLE_STOP
             and any(w.startswith(bare) and len(w.strip(",.;:")) > len(bare) for w in ahead)

@@ -2,7 +2,7 @@
 
 The targets of the product (precision ≥ 0.7 and recall ≥ 0.5 on the measured part) are what
 ``bench/rules_eval.py`` reports and exits on. This test holds the line where the rules stand, so a
-change that makes them worse fails here: the tune part's numbers, the measured part's floors,
+change that makes them worse fails here: the tune parts' numbers, the measured part's floors,
 and the cap on items per meeting. Raise the floors when the rules get better.
 """
 
@@ -13,9 +13,11 @@ import json
 from .rules_labels import LABELS_DIR, load_meetings, score_all, turn_of
 
 TUNE_PRECISION_FLOOR = 0.8
-TUNE_RECALL_FLOOR = 0.8
+TUNE_RECALL_FLOOR = 0.85
+TUNE_EXTRA_PRECISION_FLOOR = 0.9
+TUNE_EXTRA_RECALL_FLOOR = 0.6
 MEASURED_PRECISION_FLOOR = 0.5
-MEASURED_RECALL_FLOOR = 0.4
+MEASURED_RECALL_FLOOR = 0.5
 
 
 def test_labels_are_verbatim_and_the_split_is_as_documented() -> None:
@@ -40,10 +42,12 @@ def test_labels_are_verbatim_and_the_split_is_as_documented() -> None:
 
 async def test_scores_hold_on_the_tune_and_measured_parts() -> None:
     meetings, examples, totals = await score_all()
-    tune, measured = totals["tune"], totals["measured"]
+    tune, extra, measured = totals["tune"], totals["tune-extra"], totals["measured"]
     assert tune.precision >= TUNE_PRECISION_FLOOR, tune
     assert tune.recall >= TUNE_RECALL_FLOOR, tune
+    assert extra.precision >= TUNE_EXTRA_PRECISION_FLOOR, extra
+    assert extra.recall >= TUNE_EXTRA_RECALL_FLOOR, extra
     assert measured.precision >= MEASURED_PRECISION_FLOOR, measured
     assert measured.recall >= MEASURED_RECALL_FLOOR, measured
-    assert measured.over_limit == [] and tune.over_limit == []
+    assert measured.over_limit == [] and tune.over_limit == [] and extra.over_limit == []
     assert len(examples) == 4 and len(meetings) == 35

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cs_agent.analyzers.rules import RulesAnalyzer
+from cs_agent.analyzers.rules.pronouns import LOOKBACK
 from cs_agent.core.domain import (
     ActionItem,
     CallMetadata,
@@ -107,8 +108,12 @@ def problems(transcript: Transcript, items: list[ActionItem], extra_words: set[s
         if not holders:
             found.append(f"quote is not a verbatim run of one utterance: {item.quote!r}")
             continue
+        # A pronoun's object may come from the open question of the turns just before
+        # (`pronouns.LOOKBACK`), so the title's last word may be said there.
+        at = next(n for n, t in enumerate(texts) if item.quote in t)
+        source = texts[max(at - LOOKBACK, 0) : at] + holders
         last = _WORD.findall(title.lower())[-1:] or [""]
-        if last[0] not in _words(" ".join(holders)) | extra_words:
+        if last[0] not in _words(" ".join(source)) | extra_words:
             found.append(f"last word of {title!r} is not a whole word of its utterance")
     return found
 
