@@ -16,13 +16,19 @@ _REPEATED_CUE = re.compile(
 )
 
 
+_TAIL = 80
+"""How much of the text before a cue decides whether the cue starts a clause."""
+
+
 def at_clause_start(before: str) -> bool:
     """Whether a cue starts a clause, so "what I can do is" and "a date I can give you" don't count."""
     # Transcript markers ("{vocalsound}") are not words, and a cue said twice ("So I'll I'll
     # check that") starts where its first saying did.
     if before.rstrip().endswith("{disfmarker}"):
         return True  # the speaker broke off and started again
-    stripped = _REPEATED_CUE.sub("", _MARKERS.sub(" ", before)).rstrip()
+    # Only the end of the text matters; reading all of it for every cue of a long run of cues
+    # ("I'll I'll I'll …") would be quadratic.
+    stripped = _REPEATED_CUE.sub("", _MARKERS.sub(" ", before[-_TAIL:])).rstrip()
     if not stripped or stripped[-1] in ',;:—–-("“':
         return True
     last = stripped.split()[-1].strip(".!?\"'”’").lower()

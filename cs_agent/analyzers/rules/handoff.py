@@ -63,7 +63,7 @@ SENDS_HINT: Final = re.compile(
 """A cheap test for `SENDS_YOU`."""
 
 SUBJECTLESS: Final = re.compile(
-    r"""^(?:[\s,.]+|\{\w+\}|\b(?:um+|uh+|yeah|yes|okay|ok|so|and|right)\b)*
+    r"""^(?:[\s,.]|\{\w+\}|\b(?:um+|uh+|yeah|yes|okay|ok|so|and|right)\b)*+
     (?P<cue>(?:is|are)\s+(?:going\s+to|gonna)|will|(?:has|have)\s+to)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
