@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     linear_timeout_seconds: float = 15.0
     linear_assignees: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Owner name → Linear user email, for owners whose email is not in the call metadata."""
+    linear_create_customers: bool = False
+    """Create the call's customer in Linear when no Linear customer matches its domain or name."""
+    linear_customer_cache_hours: float = Field(default=24.0, gt=0)
+    """How long a customer found in Linear is used before it is looked up again."""
 
     # --- Slack -------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = None
@@ -316,6 +320,17 @@ class Settings(BaseSettings):
     def from_address(self) -> str:
         """The address follow-ups are sent from: the Gmail sender, else ``sender_email``."""
         return self.gmail_sender or self.sender_email
+
+    @property
+    def tracker_creates_customers(self) -> bool:
+        """Whether a call's customer is created in the tracker when it has none.
+
+        Linear: only when asked (``linear_create_customers``). The local task list keeps its own
+        customers and always may.
+        """
+        if self.linear_api_key or self.linear_oauth_token:
+            return self.linear_create_customers
+        return True
 
     @property
     def outbox_dir(self) -> Path:

@@ -214,3 +214,56 @@ class WebSessionRow(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime = Field(index=True)
     revoked_at: dt.datetime | None = None
+
+
+class TrackerCustomerRow(SQLModel, table=True):
+    """What the tracker answered for a customer key (a domain or a name), cached for a while.
+
+    ``customer`` is the ``TrackerCustomer`` as JSON, or null when the tracker had none (also
+    worth remembering, for less time). Keys are lower-cased: ``domain:acme.com``, ``name:acme``.
+    """
+
+    __tablename__ = "tracker_customers"
+
+    tracker: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=300)
+    customer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    resolved_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LocalCustomerRow(SQLModel, table=True):
+    """A customer of the local task list (its own stand-in for Linear's customers)."""
+
+    __tablename__ = "local_customers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=255)
+    domains: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner_name: str | None = Field(default=None, max_length=255)
+    owner_email: str | None = Field(default=None, max_length=255)
+    slack_channel_id: str | None = Field(default=None, max_length=64)
+    tier: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LocalCustomerNeedRow(SQLModel, table=True):
+    """A customer need on a local task: which customer asked for it, and the evidence."""
+
+    __tablename__ = "local_customer_needs"
+
+    id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(max_length=64, index=True)
+    task_id: str = Field(max_length=64, index=True)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LocalTaskLinkRow(SQLModel, table=True):
+    """A link on a local task (the call it came from); one a URL a task."""
+
+    __tablename__ = "local_task_links"
+
+    task_id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(primary_key=True, max_length=1000)
+    title: str = Field(max_length=500)
+    subtitle: str | None = Field(default=None, max_length=500)

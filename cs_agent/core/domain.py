@@ -278,6 +278,10 @@ class ApprovalRequest(BaseModel):
     analyzer: str
     attendees: list[Attendee] = Field(default_factory=list)
     """Who was on the call: a channel may mention the account owner among them."""
+    tracker_customer: TrackerCustomer | None = None
+    """The call's customer as the tracker knows it (its owner, its channel), when it does."""
+    tracker_customer_note: str | None = None
+    """Why the call has no tracker customer (not in Linear, and not created), for the message."""
 
 
 class OutgoingEmail(BaseModel):
@@ -308,3 +312,19 @@ class SentEmail(BaseModel):
     provider_message_id: str
     location: str | None = None
     """Where a person can see it: a file path for the outbox, a thread for Gmail."""
+
+
+class TrackerCustomer(BaseModel):
+    """A customer record in the tracker (Linear's ``Customer``, or the local task list's)."""
+
+    id: str
+    name: str
+    domains: list[str] = Field(default_factory=list)
+    owner_name: str | None = None
+    """The workspace member who owns the account: the person the approval message mentions."""
+    owner_email: str | None = None
+    slack_channel_id: str | None = None
+    """The customer's Slack channel: where its approval requests go when none is configured."""
+    tier: str | None = None
+    url: str | None = None
+ApprovalRequest.model_rebuild()  # it names TrackerCustomer, defined after it

@@ -25,6 +25,7 @@ from cs_agent.core.domain import (
     IssueRef,
     OutgoingEmail,
     SentEmail,
+    TrackerCustomer,
     Transcript,
 )
 
@@ -86,6 +87,36 @@ class TaskTracker(Protocol):
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
         """Open issues whose titles match ``query``, for ``customer`` when given."""
+        ...
+
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """The tracker's customer record for a call's customer: by any of ``domains``, then ``name``.
+
+        When none matches and ``create`` is true, the customer is created (named ``name``, with
+        ``domains``); otherwise the answer is None. Safe to repeat: a second call finds what the
+        first created (a create that raced another is answered with the one that won).
+        """
+        ...
+
+    async def add_customer_need(
+        self, issue: IssueRef, *, need_id: uuid.UUID, customer: TrackerCustomer, body: str
+    ) -> None:
+        """Record on ``issue`` that ``customer`` asked for it, with ``body`` (Markdown) as evidence.
+
+        Must be idempotent on ``need_id``: a repeat (after a timeout, a crash, a retried step)
+        leaves exactly one need.
+        """
+        ...
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """Link ``url`` (the call's page) from ``issue``, so the issue shows where it came from.
+
+        Idempotent on (issue, ``url``): a repeat updates the one link instead of adding another.
+        """
         ...
 
 

@@ -124,3 +124,28 @@ __all__ = [
     "transition_draft",
     "transition_draft_audited",
 ]
+
+# Customers as trackers know them (the cache, and the local task list's own).
+from storage.repo.customers import (
+    cache_tracker_customer,
+    cached_tracker_customer,
+    insert_local_customer_if_absent,
+    insert_local_need_if_absent,
+    is_fresh,
+    list_local_customers,
+    list_local_needs,
+    list_local_task_links,
+    upsert_local_task_link,
+)
+
+__all__ += [
+    "cache_tracker_customer",
+    "cached_tracker_customer",
+    "insert_local_customer_if_absent",
+    "insert_local_need_if_absent",
+    "is_fresh",
+    "list_local_customers",
+    "list_local_needs",
+    "list_local_task_links",
+    "upsert_local_task_link",
+]
