@@ -101,9 +101,19 @@ class TaskTracker(Protocol):
         ...
 
     async def add_customer_need(
-        self, issue: IssueRef, *, need_id: uuid.UUID, customer: TrackerCustomer, body: str
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
     ) -> None:
-        """Record on ``issue`` that ``customer`` asked for it, with ``body`` (Markdown) as evidence.
+        """Record on ``issue`` that ``customer`` asked for it, with ``body`` as the evidence.
+
+        ``body`` is the words from the call, plain text (the tracker escapes them for its own
+        format); ``call`` and ``said_at`` (seconds into it) say where they were said.
 
         Must be idempotent on ``need_id``: a repeat (after a timeout, a crash, a retried step)
         leaves exactly one need.
