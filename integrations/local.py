@@ -25,10 +25,12 @@ from cs_agent.core.domain import (
     IssueRef,
     OutgoingEmail,
     SentEmail,
+    TrackerCustomer,
 )
 from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CallContext, CheckResult
 from integrations.email_message import build_mime
+from integrations.local_customers import LocalCustomers
 from integrations.title_match import title_similarity
 from storage import repo
 from storage.db import session_scope
@@ -43,6 +45,7 @@ class LocalTaskTracker:
         self._engine = engine
         self._public_url = public_url.rstrip("/")
         self._match_threshold = match_threshold
+        self._customers = LocalCustomers(engine)
 
     async def create_issue(
         self, item: ActionItem, *, issue_id: uuid.UUID, call: CallContext
@@ -68,9 +71,23 @@ class LocalTaskTracker:
     async def find_open_issues(
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
-        """Open local tasks whose titles share most of their words with ``query``."""
+        """Open local tasks whose titles share most of their words with ``query``.
+
+        For a customer the list knows, the tasks holding its needs; for one it does not, the
+        tasks filed with its name.
+        """
+        needed = (
+            await asyncio.to_thread(self._customers.task_ids_with_needs, customer)
+            if customer
+            else None
+        )
         with session_scope(self._engine) as session:
-            rows = repo.list_local_tasks(session, customer=customer, state="open")
+            if needed is not None:
+                rows = [
+                    row for row in repo.list_local_tasks(session, state="open") if row.id in needed
+                ]
+            else:
+                rows = list(repo.list_local_tasks(session, customer=customer, state="open"))
         scored = sorted(
             ((title_similarity(query, row.title), row) for row in rows),
             key=lambda pair: pair[0],
@@ -81,6 +98,39 @@ class LocalTaskTracker:
             for score, row in scored[:limit]
             if score >= self._match_threshold
         ]
+
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """The local customer with one of ``domains``, else named ``name``; created if asked."""
+        return await asyncio.to_thread(
+            lambda: self._customers.resolve(domains=domains, name=name, create=create)
+        )
+
+    async def add_customer_need(
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
+    ) -> None:
+        """A need row of ``customer`` on the task under ``need_id`` (a repeat keeps one)."""
+        await asyncio.to_thread(
+            lambda: self._customers.add_need(
+                issue, need_id=need_id, customer_id=customer.id, body=body
+            )
+        )
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """A link row on the task, one per URL."""
+        await asyncio.to_thread(
+            lambda: self._customers.attach(issue, url=url, title=title, subtitle=subtitle)
+        )
 
     def _ref(self, task_id: str, number: int, title: str, *, existing: bool = False) -> IssueRef:
         return IssueRef(

@@ -327,4 +327,6 @@ class TrackerCustomer(BaseModel):
     """The customer's Slack channel: where its approval requests go when none is configured."""
     tier: str | None = None
     url: str | None = None
+
+
 ApprovalRequest.model_rebuild()  # it names TrackerCustomer, defined after it

@@ -21,6 +21,7 @@ from cs_agent.core.domain import (
     CallStatus,
     EmailDraft,
     IssueRef,
+    TrackerCustomer,
     Transcript,
     TranscriptFormat,
 )
@@ -45,6 +46,7 @@ from cs_agent.services.backoff import (
     with_retries,
 )
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.customer_links import link_action_item, resolve_call_customer
 from cs_agent.services.failures import failure_reason
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import PROCESS_CALL_WORKFLOW
@@ -66,8 +68,10 @@ async def process_call(call_id: str) -> str:
     with log_context(call_id=call_id, workflow_id=DBOS.workflow_id):
         try:
             item_ids = await analyze_call(ctx, call_id)
+            customer = await resolve_call_customer(ctx, call_id)
             for item_id in item_ids:
                 await file_action_item(ctx, call_id, item_id)
+                await link_action_item(ctx, call_id, item_id, customer)
             draft_id = await save_draft(ctx, call_id)
             await request_approval(ctx, draft_id)
         except Exception as error:
@@ -178,6 +182,35 @@ class LookupOnlyTracker:
     ) -> IssueRef:
         """Refused: analyzers propose, the workflow files."""
         raise PermissionError("an analyzer cannot file issues; the workflow files them")
+
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """A look-up only: an analyzer never creates a customer."""
+        return await with_retries(
+            lambda: self._tracker.resolve_customer(domains=domains, name=name, create=False),
+            what=f"looking up the customer {name!r}",
+            policy=self._policy,
+        )
+
+    async def add_customer_need(
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
+    ) -> None:
+        """Refused: analyzers propose, the workflow records."""
+        raise PermissionError("an analyzer cannot add customer needs; the workflow adds them")
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """Refused: analyzers propose, the workflow links."""
+        raise PermissionError("an analyzer cannot link issues; the workflow links them")
 
 
 @DBOS.step(name="file_action_item")

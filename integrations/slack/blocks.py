@@ -120,7 +120,13 @@ def approval_message(
         about.append(f"Account owner: <@{owner}>")
     if call_url:
         about.append(_link(call_url, "Open the call"))
+    known = request.tracker_customer
+    if known is not None and known.url:
+        about.append(_link(known.url, cut(f"{known.name} (customer page)", 120)))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=" · ".join(about))))
+    if request.tracker_customer_note:
+        note = escape(cut(request.tracker_customer_note, 500))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":warning: {note}")]))
 
     blocks.append(_summary_block(request))
     blocks.extend(_item_blocks(request))

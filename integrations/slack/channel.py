@@ -250,6 +250,9 @@ class SlackApprovalChannel:
                 return self._config.customer_channels[key]
         if self._config.default_channel:
             return self._config.default_channel
+        if request.tracker_customer is not None and request.tracker_customer.slack_channel_id:
+            # No channel configured: the customer's own channel, as the tracker records it.
+            return request.tracker_customer.slack_channel_id
         customer = request.customer.name if request.customer else "this call"
         raise RejectedInput(
             SYSTEM,

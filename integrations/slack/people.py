@@ -2,8 +2,9 @@
 to mention.
 
 Approvers are listed user IDs or members of a user group (its members cached for a minute);
-the account owner is configured for the customer (a user ID or an email) or is our first
-attendee of the call, found by email (each address looked up once).
+the account owner is configured for the customer (a user ID or an email), else the owner of
+the customer's record in the tracker, else our first attendee of the call, found by email (each
+address looked up once).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class SlackPeople:
         )
         if configured and "@" not in configured:
             return configured
+        known = request.tracker_customer
+        # The account's owner as the tracker records it comes before our first attendee.
+        configured = configured or (known.owner_email if known is not None else None)
         email = configured or next(
             (a.email for a in request.attendees if a.side == Side.US and a.email), None
         )
