@@ -64,7 +64,7 @@ class LinearCustomers:
 
     def __init__(self, client: LinearClient) -> None:
         self._client = client
-        self._by_name: dict[str, tuple[float, TrackerCustomer | None]] = {}
+        self._by_name: dict[str, tuple[float, TrackerCustomer]] = {}
 
     async def resolve(
         self, *, domains: list[str], name: str | None, create: bool
@@ -108,14 +108,18 @@ class LinearCustomers:
         return tracker_customer(node)
 
     async def by_name(self, name: str) -> TrackerCustomer | None:
-        """The customer named ``name`` (case ignored), remembered for a few minutes."""
+        """The customer named ``name`` (case ignored); one found is remembered for a few minutes.
+
+        A miss is not remembered: a customer someone adds in Linear counts from the next search.
+        """
         key = one_line(name).casefold()
         now = time.monotonic()
         cached = self._by_name.get(key)
         if cached is not None and now - cached[0] < NAME_TTL:
             return cached[1]
         found = await self._named(name)
-        self._by_name[key] = (now, found)
+        if found is not None:
+            self._by_name[key] = (now, found)
         return found
 
     async def add_need(
