@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 import uuid
+
+from sqlmodel import select
 
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
@@ -16,6 +19,7 @@ from cs_agent.services.views import load_call_view
 from integrations.linear.tracker import linear_issue_id
 from storage import repo
 from storage.db import session_scope
+from storage.models import TrackerCustomerRow
 
 from ..conftest import LINEAR_PEOPLE, REPO_ROOT
 from ..emulators.linear import API_KEY, LinearEmulator, seed
@@ -171,3 +175,50 @@ async def test_a_customer_not_in_linear_is_created_when_asked_and_named_when_not
     assert customer["domains"] == ["globexhealth.example"]
     assert len(linear_emulator.needs()) == len(linear_emulator.issues()) > 0
     assert request.tracker_customer is not None and request.tracker_customer.id == customer["id"]
+
+
+async def test_a_customer_found_is_remembered_and_looked_up_again_when_stale(
+    linear_settings: Settings, linear_emulator: LinearEmulator
+) -> None:
+    linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    data, meta = example_call()
+    again = meta.model_copy(update={"source_id": "example-acme-renewal-2"})
+    runtime = Runtime(linear_settings)
+    await runtime.start()
+    try:
+        first = await process(runtime, data, meta)
+        second = await process(runtime, data + b"\n", again)
+        assert first != second
+        assert len(linear_emulator.calls("CustomersByDomain")) == 1, (
+            "the second call used the cache"
+        )
+        with session_scope(runtime.engine) as session:
+            for row in session.exec(select(TrackerCustomerRow)).all():
+                row.resolved_at = row.resolved_at - dt.timedelta(
+                    hours=linear_settings.linear_customer_cache_hours + 1
+                )
+                session.add(row)
+        third = meta.model_copy(update={"source_id": "example-acme-renewal-3"})
+        await process(runtime, data + b"\n\n", third)
+    finally:
+        await runtime.stop()
+    assert len(linear_emulator.calls("CustomersByDomain")) == 2
+    assert len(linear_emulator.needs()) == len(linear_emulator.issues())
+
+
+async def test_a_workspace_without_customers_still_gets_its_issues(
+    linear_settings: Settings, linear_emulator: LinearEmulator
+) -> None:
+    linear_emulator.customers_enabled = False
+    data, meta = example_call()
+    runtime = Runtime(linear_settings.model_copy(update={"linear_create_customers": True}))
+    await runtime.start()
+    try:
+        call_id = await process(runtime, data, meta)
+        view = load_call_view(runtime, call_id)
+    finally:
+        await runtime.stop()
+    assert view is not None and view.status == "awaiting_approval"
+    assert len(linear_emulator.issues()) == len(view.action_items) > 0
+    assert linear_emulator.needs() == []
+    assert len(linear_emulator.attachments()) == len(view.action_items)

@@ -178,6 +178,8 @@ class LinearEmulator(Emulator):
         self._state_lock = threading.RLock()
         self._slow: list[_Slow] = []
         self._after_work: list[tuple[Callable[[GraphQLCall], bool], int]] = []
+        self.customers_enabled = True
+        """False: a workspace without Linear's Customers feature (customer fields are refused)."""
         self._sync_ids = itertools.count(1000)
         self._used = 0
 
@@ -197,6 +199,7 @@ class LinearEmulator(Emulator):
             self.state = _fresh_state()
             self._slow.clear()
             self._after_work.clear()
+            self.customers_enabled = True
             self._used = 0
         with self._lock:
             self.requests.clear()
@@ -629,12 +632,12 @@ class _Root:
             "issueLabelCreate": self.issue_label_create,
             "issueCreate": self.issue_create,
             "issueArchive": self.issue_archive,
-            "customers": self.customers,
-            "customer": self.customer,
-            "customerCreate": self.customer_create,
-            "customerNeed": self.customer_need,
-            "customerNeeds": self.customer_needs,
-            "customerNeedCreate": self.customer_need_create,
+            "customers": self._customers_feature(self.customers),
+            "customer": self._customers_feature(self.customer),
+            "customerCreate": self._customers_feature(self.customer_create),
+            "customerNeed": self._customers_feature(self.customer_need),
+            "customerNeeds": self._customers_feature(self.customer_needs),
+            "customerNeedCreate": self._customers_feature(self.customer_need_create),
             "attachmentCreate": self.attachment_create,
         }
 
@@ -763,6 +766,19 @@ class _Root:
         return {"success": True, "entity": issue, "lastSyncId": self.emulator._next_sync_id()}
 
     # --- customers, customer needs and attachments -------------------------------------------------
+    def _customers_feature(self, resolver: Callable[..., Any]) -> Callable[..., Any]:
+        def guarded(info: Any, **args: Any) -> Any:
+            if not self.emulator.customers_enabled:
+                raise LinearFailure(
+                    "Customers are not enabled for this workspace",
+                    type="forbidden",
+                    code="FORBIDDEN",
+                    status=403,
+                )
+            return resolver(info, **args)
+
+        return guarded
+
     def customers(self, _info: Any, **args: Any) -> dict[str, Any]:
         check_filter(args.get("filter"))
         found = [
