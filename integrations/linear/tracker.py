@@ -333,7 +333,26 @@ class LinearTaskTracker:
 
     # --- cs-agent doctor --------------------------------------------------------------------------
     async def check(self) -> list[CheckResult]:
-        """Is the key good, does the team exist, does the label exist (or will it be made)?"""
+        """Is the key good, does the team exist, the label (or will it be made), customers?"""
+        results = await self._check_basics()
+        if results and all(result.ok for result in results):
+            results.append(await self._check_customers())
+        return results
+
+    async def _check_customers(self) -> CheckResult:
+        # Not every plan has Customers: without them issues are filed as before, so this is
+        # said, not failed.
+        try:
+            await self._client.execute("CustomersProbe")
+        except ExternalError as error:
+            return self._result(
+                True,
+                f"Linear customers cannot be read ({error}); issues are filed without customer "
+                "needs (turn Customers on in Linear and give the key Write access to add them)",
+            )
+        return self._result(True, "customers readable: each filed issue gets a customer need")
+
+    async def _check_basics(self) -> list[CheckResult]:
         results: list[CheckResult] = []
         try:
             data = await self._client.execute("Viewer")

@@ -525,3 +525,12 @@ async def test_dedupe_asks_for_the_customers_open_needs(linear_emulator: LinearE
     assert conditions["issue"]["state"] == {"type": {"nin": ["completed", "canceled"]}}
     assert conditions["issue"]["team"] == {"id": {"eq": linear_emulator.team("CS")["id"]}}
     assert linear_emulator.calls("OpenIssues") == []
+
+
+async def test_doctor_says_whether_customers_can_be_read(linear_emulator: LinearEmulator) -> None:
+    results = await tracker_for(linear_emulator).check()
+    assert results[-1].ok and results[-1].detail.startswith("customers readable")
+    linear_emulator.customers_enabled = False
+    results = await tracker_for(linear_emulator).check()
+    assert results[-1].ok, "a plan without Customers still files issues"
+    assert "issues are filed without customer needs" in results[-1].detail
