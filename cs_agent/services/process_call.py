@@ -67,8 +67,9 @@ async def process_call(call_id: str) -> str:
     ctx = context.current()
     with log_context(call_id=call_id, workflow_id=DBOS.workflow_id):
         try:
-            item_ids = await analyze_call(ctx, call_id)
+            # The customer first: the analysis's search for open issues reads its needs.
             customer = await resolve_call_customer(ctx, call_id)
+            item_ids = await analyze_call(ctx, call_id)
             for item_id in item_ids:
                 await file_action_item(ctx, call_id, item_id)
                 await link_action_item(ctx, call_id, item_id, customer)

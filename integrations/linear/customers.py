@@ -72,8 +72,15 @@ class LinearCustomers:
         """The customer with any of ``domains``, else named ``name``; created if asked."""
         wanted = sorted({d.strip().lower() for d in domains if d and d.strip()})
         found = await self._find(wanted, name)
-        if found is not None or not create:
-            return found
+        if found is None and create:
+            found = await self._create(wanted, name)
+        if found is not None and name and one_line(name):
+            # The analysis of the next call searches by the call's customer name, which may not
+            # be the name the customer has in Linear.
+            self._by_name[one_line(name).casefold()] = (time.monotonic(), found)
+        return found
+
+    async def _create(self, wanted: list[str], name: str | None) -> TrackerCustomer | None:
         label = one_line(name or "") or (wanted[0] if wanted else "")
         if not label:
             return None
@@ -83,13 +90,18 @@ class LinearCustomers:
                 "CreateCustomer",
                 {"input": {"id": customer_id, "name": cut(label, 255), "domains": wanted}},
             )
-        except RejectedInput:
+        except RejectedInput as refused:
             # Made by an earlier attempt or another worker a moment ago (same id, or a domain
             # now taken): whoever won is the answer.
             again = await self._by_id(customer_id) or await self._find(wanted, name)
-            if again is None:
-                raise
-            return again
+            if again is not None:
+                return again
+            if refused.field == "domains" and wanted:
+                # Linear takes apex domains only (an address at eu.acme.com gives a subdomain):
+                # the customer without them beats no customer.
+                log.warning("Linear refused the domains %s: %s; creating without", wanted, refused)
+                return await self._create([], label)
+            raise
         try:
             created = answers.read(answers.CreateCustomer, data, operation="CreateCustomer")
         except UnexpectedAnswer as odd:
@@ -201,7 +213,9 @@ class LinearCustomers:
         return list(seen.values())
 
     # --- look-ups ---------------------------------------------------------------------------------
-    async def _find(self, domains: list[str], name: str | None) -> TrackerCustomer | None:
+    async def _find(self, wanted: list[str], name: str | None) -> TrackerCustomer | None:
+        # Linear keeps apex domains; an address at eu.acme.example belongs to acme.example.
+        domains = list(dict.fromkeys([*wanted, *(p for d in wanted for p in _parents(d))]))
         if domains:
             data = await self._client.execute("CustomersByDomain", {"domains": domains})
             nodes = answers.read(answers.Customers, data, operation="CustomersByDomain")
@@ -239,3 +253,9 @@ class LinearCustomers:
             return False
         need = answers.read(answers.CustomerNeedById, data, operation="CustomerNeedById")
         return need.customerNeed is not None
+
+
+def _parents(domain: str) -> list[str]:
+    """The domains ``domain`` is under, down to two labels (``a.b.c.d`` → ``b.c.d``, ``c.d``)."""
+    labels = domain.split(".")
+    return [".".join(labels[index:]) for index in range(1, len(labels) - 1)]

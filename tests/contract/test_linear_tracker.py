@@ -534,3 +534,23 @@ async def test_doctor_says_whether_customers_can_be_read(linear_emulator: Linear
     results = await tracker_for(linear_emulator).check()
     assert results[-1].ok, "a plan without Customers still files issues"
     assert "issues are filed without customer needs" in results[-1].detail
+
+
+async def test_a_subdomain_finds_its_apex_customer_and_is_not_sent_on_a_create(
+    linear_emulator: LinearEmulator,
+) -> None:
+    acme = linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    tracker = tracker_for(linear_emulator)
+    found = await tracker.resolve_customer(
+        domains=["eu.acmefreight.example"], name=None, create=False
+    )
+    assert found is not None and found.id == acme["id"]
+    assert linear_emulator.calls("CustomersByDomain")[0].variables == {
+        "domains": ["eu.acmefreight.example", "acmefreight.example"]
+    }
+    # Linear takes apex domains only: the customer is created without the one it refused.
+    made = await tracker.resolve_customer(
+        domains=["us.initech.example"], name="Initech", create=True
+    )
+    assert made is not None and made.name == "Initech" and made.domains == []
+    assert [c["name"] for c in linear_emulator.customers()] == ["Acme Freight", "Initech"]

@@ -817,6 +817,9 @@ class _Root:
                 )
             if not _DOMAIN.fullmatch(domain):
                 raise argument_error("domains", "isFQDN", f"{domain} is not a domain")
+            if domain.count(".") > 1:
+                # Linear takes apex domains only; two labels is this emulator's rule for one.
+                raise argument_error("domains", "isApexDomain", f"{domain} is not an apex domain")
             taken = next((c for c in self.state.customers.values() if domain in c["domains"]), None)
             if taken is not None:
                 raise LinearFailure(
