@@ -248,3 +248,24 @@ def approval_customer(
         "carry no customer need: add the customer there, or set "
         "CS_AGENT_LINEAR_CREATE_CUSTOMERS=true to have cs-agent create it."
     )
+
+
+def customer_aliases(ctx: ServiceContext, call_id: str) -> dict[str, str]:
+    """The call's customer name (folded) → the name its tracker customer has, from the cache.
+
+    The analysis searches open issues by the call's customer name; when the tracker knows the
+    customer under another name ("Acme Freight Inc."), the search must ask for that one.
+    """
+    with session_scope(ctx.engine) as session:
+        call = repo.get_call(session, call_id=call_id)
+    if call is None:
+        return {}
+    metadata = _metadata(call)
+    name = _customer_name(call, metadata)
+    keys = cache_keys(customer_domains(metadata), name)
+    if not name or not keys:
+        return {}
+    _known, customer = cached_customer(ctx.engine, tracker=ctx.adapters.tracker.name, keys=keys)
+    if customer is None or customer.name.casefold() == name.casefold():
+        return {}
+    return {" ".join(name.split()).casefold(): customer.name}

@@ -46,7 +46,11 @@ from cs_agent.services.backoff import (
     with_retries,
 )
 from cs_agent.services.context import ServiceContext
-from cs_agent.services.customer_links import link_action_item, resolve_call_customer
+from cs_agent.services.customer_links import (
+    customer_aliases,
+    link_action_item,
+    resolve_call_customer,
+)
 from cs_agent.services.failures import failure_reason
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import PROCESS_CALL_WORKFLOW
@@ -95,7 +99,11 @@ async def analyze_call(ctx: ServiceContext, call_id: str) -> list[str]:
     transcript, metadata = await asyncio.to_thread(_begin_analysis, ctx, call_id)
     analyzer = ctx.adapters.analyzer
     policy = analysis_retry_policy(ctx.settings)
-    lookups = LookupOnlyTracker(ctx.adapters.tracker, service_retry_policy(ctx.settings))
+    lookups = LookupOnlyTracker(
+        ctx.adapters.tracker,
+        service_retry_policy(ctx.settings),
+        aliases=await asyncio.to_thread(customer_aliases, ctx, call_id),
+    )
     try:
         analysis: CallAnalysis = await with_retries(
             lambda: analyzer.analyze(transcript, metadata, tracker=lookups),
@@ -163,15 +171,21 @@ class LookupOnlyTracker:
     does not throw away (and pay again for) a whole analysis.
     """
 
-    def __init__(self, tracker: TaskTracker, policy: RetryPolicy) -> None:
+    def __init__(
+        self, tracker: TaskTracker, policy: RetryPolicy, *, aliases: dict[str, str] | None = None
+    ) -> None:
         self._tracker = tracker
         self._policy = policy
         self.name = tracker.name
+        # The call's customer name (folded) → its name in the tracker, when they differ.
+        self._aliases = aliases or {}
 
     async def find_open_issues(
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
         """The wrapped tracker's search, with retries."""
+        if customer:
+            customer = self._aliases.get(" ".join(customer.split()).casefold(), customer)
         return await with_retries(
             lambda: self._tracker.find_open_issues(query=query, customer=customer, limit=limit),
             what=f"looking up open issues like {query!r}",

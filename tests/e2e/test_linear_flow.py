@@ -222,3 +222,29 @@ async def test_a_workspace_without_customers_still_gets_its_issues(
     assert len(linear_emulator.issues()) == len(view.action_items) > 0
     assert linear_emulator.needs() == []
     assert len(linear_emulator.attachments()) == len(view.action_items)
+
+
+async def test_an_open_issue_with_the_customers_need_is_linked_not_filed_again(
+    linear_settings: Settings, linear_emulator: LinearEmulator
+) -> None:
+    # Linear knows the customer under another name, and someone filed the quote by hand with
+    # a need of theirs: no "- Customer:" line anywhere.
+    acme = linear_emulator.add_customer("Acme Freight Inc.", domains=["acmefreight.example"])
+    by_hand = linear_emulator.add_issue("CS", "Send the revised quote with both renewal options")
+    linear_emulator.add_need(acme["id"], by_hand["id"], body="Wants both options")
+    data, meta = example_call()
+    runtime = Runtime(linear_settings)
+    await runtime.start()
+    try:
+        call_id = await process(runtime, data, meta)
+        view = load_call_view(runtime, call_id)
+    finally:
+        await runtime.stop()
+    assert view is not None
+    linked = [item.issue for item in view.action_items if item.issue and item.issue.existing]
+    assert [issue.id for issue in linked] == [by_hand["id"]]
+    [search, *_] = linear_emulator.calls("CustomerOpenNeeds")
+    assert search.variables["filter"]["customer"] == {"id": {"eq": acme["id"]}}
+    # The issues filed for the others carry needs of the customer; the linked one keeps its one.
+    filed = [i for i in linear_emulator.issues() if i["id"] != by_hand["id"]]
+    assert len(linear_emulator.needs()) == len(filed) + 1

@@ -290,6 +290,24 @@ class LinearEmulator(Emulator):
                 tier=tier,
             )
 
+    def add_need(self, customer_id: str, issue_id: str, *, body: str = "") -> dict[str, Any]:
+        """A customer need someone recorded by hand (or an intake integration did)."""
+        with self._state_lock:
+            need: dict[str, Any] = {
+                "id": str(uuid.uuid4()),
+                "body": body,
+                "priority": 0.0,
+                "customer": self.state.customers[customer_id],
+                "issue": self.state.issues[issue_id],
+                "attachment": None,
+                "url": None,
+                "createdAt": dt.datetime.now(dt.UTC).isoformat(),
+                "updatedAt": dt.datetime.now(dt.UTC).isoformat(),
+                "archivedAt": None,
+            }
+            self.state.needs[need["id"]] = need
+            return need
+
     # --- faults -----------------------------------------------------------------------------------
     def rate_limit_next(
         self,
