@@ -73,8 +73,8 @@ class LocalTaskTracker:
     ) -> list[IssueRef]:
         """Open local tasks whose titles share most of their words with ``query``.
 
-        For a customer the list knows, the tasks holding its needs; for one it does not, the
-        tasks filed with its name.
+        For ``customer``: the tasks filed for it (the list records each task's customer) and
+        the tasks holding a need of it.
         """
         needed = (
             await asyncio.to_thread(self._customers.task_ids_with_needs, customer)
@@ -82,12 +82,14 @@ class LocalTaskTracker:
             else None
         )
         with session_scope(self._engine) as session:
-            if needed is not None:
-                rows = [
-                    row for row in repo.list_local_tasks(session, state="open") if row.id in needed
+            rows = list(repo.list_local_tasks(session, customer=customer, state="open"))
+            if needed:
+                known = {row.id for row in rows}
+                rows += [
+                    row
+                    for row in repo.list_local_tasks(session, state="open")
+                    if row.id in needed and row.id not in known
                 ]
-            else:
-                rows = list(repo.list_local_tasks(session, customer=customer, state="open"))
         scored = sorted(
             ((title_similarity(query, row.title), row) for row in rows),
             key=lambda pair: pair[0],

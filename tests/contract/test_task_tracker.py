@@ -219,13 +219,13 @@ async def test_dedupe_reads_the_customers_needs_once_it_is_known(harness: Harnes
     await tracker.add_customer_need(
         needed, need_id=uuid.uuid4(), customer=customer, body="pricing", call=GLOBEX
     )
-    # Now the customer's needs decide, not the name on the issue.
+    # The issue filed for another call's customer name counts now: it holds Acme's need.
     matches = await tracker.find_open_issues(
         query="Revised pricing proposal", customer="Acme Freight"
     )
-    assert [ref.id for ref in matches] == [needed.id]
+    assert needed.id in [ref.id for ref in matches]
     harness.close(needed)
-    assert (
-        await tracker.find_open_issues(query="Revised pricing proposal", customer="Acme Freight")
-        == []
+    after = await tracker.find_open_issues(
+        query="Revised pricing proposal", customer="Acme Freight"
     )
+    assert needed.id not in [ref.id for ref in after]
