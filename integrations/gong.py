@@ -241,7 +241,9 @@ class GongSource:
             page = _parse(_TranscriptPage, data, "/v2/calls/transcript")
             for entry in page.call_transcripts:
                 for monologue in entry.transcript:
-                    speaker = names.get(monologue.speaker_id or "") or _unnamed(monologue.speaker_id)
+                    speaker = names.get(monologue.speaker_id or "") or _unnamed(
+                        monologue.speaker_id
+                    )
                     for sentence in monologue.sentences:
                         if not sentence.text.strip():
                             continue
