@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     meet_user: str | None = None
     """The Workspace user whose meetings are read (the user a service account acts as)."""
     meet_api_url: str = "https://meet.googleapis.com/"
+    google_calendar_api_url: str = "https://www.googleapis.com/"
+    """Where the Calendar API is asked for a conference's event (its attendees' emails)."""
     workspace_events_api_url: str = "https://workspaceevents.googleapis.com/"
     meet_poll: dt.timedelta | None = None
     """Poll recent conference records this often (``5m``), for servers without a public URL."""

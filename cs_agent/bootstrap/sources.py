@@ -3,10 +3,13 @@ Google Meet when their settings are there."""
 
 from __future__ import annotations
 
-from cs_agent.config import Settings
+from cs_agent.config import ConfigurationError, Settings
 from cs_agent.core.ports import AdapterChoice
-from cs_agent.core.sources import TranscriptSource
+from cs_agent.core.sources import EventSubscriptions, TranscriptSource
 from integrations.gong import GongSource
+from integrations.google_meet.auth import MeetIdentity, load_meet_credentials
+from integrations.google_meet.source import MeetSource
+from integrations.google_meet.subscriptions import MeetSubscriptions
 from integrations.zoom import ZoomDownloader, ZoomSource
 
 
@@ -31,4 +34,36 @@ def build_sources(
                 reason=f"CS_AGENT_GONG_ACCESS_KEY is set: calls from {settings.gong_api_url}",
             )
         )
+    if settings.meet_credentials is not None:
+        identity = meet_identity(settings)
+        sources["google-meet"] = MeetSource(
+            identity,
+            meet_api_url=settings.meet_api_url,
+            calendar_api_url=settings.google_calendar_api_url,
+            max_bytes=settings.max_transcript_bytes,
+        )
+        choices.append(
+            AdapterChoice(
+                port="source:google-meet",
+                adapter="google-meet",
+                reason=f"CS_AGENT_MEET_CREDENTIALS is set: {identity.kind} "
+                + (f"acting as {identity.user}" if identity.user else "token file"),
+            )
+        )
     return sources, choices
+
+
+def meet_identity(settings: Settings) -> MeetIdentity:
+    """The Meet credentials. Raises ``ConfigurationError`` when they are missing or unusable."""
+    if settings.meet_credentials is None:
+        raise ConfigurationError(
+            "Google Meet is not configured: set CS_AGENT_MEET_CREDENTIALS (see docs/google-meet.md)"
+        )
+    return load_meet_credentials(
+        settings.meet_credentials, user=settings.meet_user, token_url=settings.google_token_url
+    )
+
+
+def build_meet_subscriptions(settings: Settings) -> EventSubscriptions:
+    """The Workspace Events subscriptions of Meet's transcripts, for ``sources meet subscribe``."""
+    return MeetSubscriptions(meet_identity(settings), api_url=settings.workspace_events_api_url)

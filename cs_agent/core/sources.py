@@ -126,3 +126,27 @@ class TranscriptBudget:
         """Count ``text``; False once the transcript is over the limit."""
         self.used += len(text.encode("utf-8", "surrogatepass")) + 40  # the JSON around it
         return self.used <= self.max_bytes
+
+
+class EventSubscription(BaseModel):
+    """A source's subscription to its own events (Meet's, through Workspace Events)."""
+
+    name: str
+    target: str
+    state: str | None = None
+    expire_time: dt.datetime | None = None
+    created: bool
+    """True when this call created it; False when an existing one was renewed."""
+
+
+@runtime_checkable
+class EventSubscriptions(Protocol):
+    """Creates or renews a source's event subscription.
+
+    Idempotency: one subscription a target; asking again renews it (its expiry moves on, a
+    suspended one is reactivated) instead of creating another.
+    """
+
+    async def subscribe(self, *, target: str, topic: str) -> EventSubscription:
+        """The subscription for ``target``'s transcripts, delivered to ``topic``."""
+        ...
