@@ -210,7 +210,7 @@ class Settings(BaseSettings):
     meet_user: str | None = None
     """The Workspace user whose meetings are read (the user a service account acts as)."""
     meet_api_url: str = "https://meet.googleapis.com/"
-    google_calendar_api_url: str = "https://www.googleapis.com/"
+    google_calendar_api_url: str = "https://www.googleapis.com/calendar/v3/"
     """Where the Calendar API is asked for a conference's event (its attendees' emails)."""
     workspace_events_api_url: str = "https://workspaceevents.googleapis.com/"
     meet_poll: dt.timedelta | None = None

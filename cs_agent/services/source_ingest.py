@@ -71,31 +71,48 @@ def _stored(ctx: ServiceContext, call_id: str) -> bool:
         return repo.get_call(session, call_id=call_id) is not None
 
 
-async def announce(ctx: ServiceContext, source: str, ref: SourceRef) -> Announcement:
-    """Take in the call ``ref`` names, once: enqueue its fetch unless the call is stored already.
+async def is_taken_in(ctx: ServiceContext, source: str, source_id: str) -> bool:
+    """True when the call of ``(source, source id)`` is stored already."""
+    return await asyncio.to_thread(_stored, ctx, source_call_id(source, source_id))
+
+
+async def enqueue_ingest(source: str, ref: SourceRef) -> str:
+    """Enqueue the fetch of ``ref`` under its one workflow id (idempotent). Returns the id.
 
     ``ref.secret`` is not stored by this path (a source whose announcements carry a secret
     seals it in its own workflow, as Zoom's does).
     """
-    source_of(ctx, source)
-    call_id = source_call_id(source, ref.source_id)
     workflow_id = source_workflow_id(source, ref.source_id)
-    if await asyncio.to_thread(_stored, ctx, call_id):
-        return Announcement(source, ref.source_id, call_id, workflow_id, duplicate=True)
     stored = ref.model_dump(mode="json", exclude={"secret"})
     with SetWorkflowID(workflow_id):
         await DBOS.enqueue_workflow_async(INTAKE_QUEUE, ingest_source_call, source, stored)
+    return workflow_id
+
+
+async def announce(ctx: ServiceContext, source: str, ref: SourceRef) -> Announcement:
+    """Take in the call ``ref`` names, once: enqueue its fetch unless the call is stored already."""
+    source_of(ctx, source)
+    call_id = source_call_id(source, ref.source_id)
+    if await is_taken_in(ctx, source, ref.source_id):
+        workflow_id = source_workflow_id(source, ref.source_id)
+        return Announcement(source, ref.source_id, call_id, workflow_id, duplicate=True)
+    workflow_id = await enqueue_ingest(source, ref)
     return Announcement(source, ref.source_id, call_id, workflow_id, duplicate=False)
 
 
-async def poll(ctx: ServiceContext, source: str, *, since: dt.datetime) -> list[Announcement]:
-    """Ask ``source`` for calls since ``since`` and announce each (calls already in are skipped)."""
+async def recent_refs(ctx: ServiceContext, source: str, *, since: dt.datetime) -> list[SourceRef]:
+    """The source's calls since ``since`` (transient failures retried)."""
     adapter = source_of(ctx, source)
-    refs = await with_retries(
+    return await with_retries(
         lambda: adapter.recent(since=since),
         what=f"listing recent calls of {source}",
         policy=SOURCE_FETCH_POLICY,
     )
+
+
+async def poll(ctx: ServiceContext, source: str, *, since: dt.datetime) -> list[Announcement]:
+    """Ask ``source`` for calls since ``since`` and announce each (calls already in are skipped)."""
+    refs = await recent_refs(ctx, source, since=since)
     return [await announce(ctx, source, ref) for ref in refs]
 
 

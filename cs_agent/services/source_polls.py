@@ -17,6 +17,7 @@ from typing import Any
 from dbos import DBOS
 
 from cs_agent.core.durations import cron_every
+from cs_agent.core.sources import SourceRef
 from cs_agent.services import context, source_ingest
 from cs_agent.services.context import ServiceContext
 from cs_agent.services.observe import observed
@@ -50,18 +51,29 @@ async def schedule_source_polls(ctx: ServiceContext) -> None:
 @DBOS.workflow(name="poll_meet_schedule")
 async def poll_meet_schedule(scheduled_at: dt.datetime, _context: Any) -> None:
     """One tick: take in Meet transcripts of conferences that ended lately."""
-    await poll_recent(context.current(), MEET, scheduled_at.isoformat())
+    await poll_in_workflow(context.current(), MEET, scheduled_at)
 
 
-@DBOS.step(name="poll_recent")
-@observed("poll_recent")
-async def poll_recent(ctx: ServiceContext, source: str, scheduled_at: str) -> int:
-    """Announce the source's calls since two periods before the tick (a read, then idempotent
-    announcements: safe to repeat)."""
+async def poll_in_workflow(ctx: ServiceContext, source: str, scheduled_at: dt.datetime) -> int:
+    """The tick's work, in its workflow: list (a step), then enqueue each new call's ingestion
+    (from the workflow: DBOS enqueues from workflows, not from steps). Returns how many new."""
     every = ctx.settings.meet_poll or dt.timedelta(minutes=5)
-    since = dt.datetime.fromisoformat(scheduled_at) - 2 * every
-    announced = await source_ingest.poll(ctx, source, since=since)
-    new = sum(1 for a in announced if not a.duplicate)
-    if new:
-        log.info("%s poll: %d new calls", source, new)
-    return new
+    since = scheduled_at - 2 * every
+    refs = await list_new_calls(ctx, source, since.isoformat())
+    for ref in refs:
+        await source_ingest.enqueue_ingest(source, SourceRef.model_validate(ref))
+    if refs:
+        log.info("%s poll: %d new calls", source, len(refs))
+    return len(refs)
+
+
+@DBOS.step(name="list_new_calls")
+@observed("list_new_calls")
+async def list_new_calls(ctx: ServiceContext, source: str, since: str) -> list[dict[str, Any]]:
+    """The source's calls since ``since`` not taken in yet, as stored refs (a read only)."""
+    refs = await source_ingest.recent_refs(ctx, source, since=dt.datetime.fromisoformat(since))
+    return [
+        ref.model_dump(mode="json", exclude={"secret"})
+        for ref in refs
+        if not await source_ingest.is_taken_in(ctx, source, ref.source_id)
+    ]

@@ -82,6 +82,8 @@ def load_meet_credentials(path: Path, *, user: str | None, token_url: str | None
             raise ConfigurationError(
                 f'{where}: its "type" is {kind!r}; expected "service_account" or "authorized_user"'
             )
+    except ConfigurationError:
+        raise
     except (ValueError, KeyError) as error:
         raise ConfigurationError(f"{where}: {kind} credentials are incomplete: {error}") from None
     if token_url:
