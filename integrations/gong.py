@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cs_agent.core.domain import Attendee, Customer, Side, TranscriptFormat, Utterance
 from cs_agent.core.errors import (
+    ExternalError,
     RateLimited,
     RejectedInput,
     Unauthorized,
@@ -26,6 +27,7 @@ from cs_agent.core.errors import (
     UnexpectedAnswer,
     parse_retry_after,
 )
+from cs_agent.core.ports import CheckResult
 from cs_agent.core.sources import SourceCall, SourceRef, TranscriptBudget, utterances_json
 
 SYSTEM = "gong"
@@ -199,11 +201,31 @@ class GongSource:
             for c in calls
         ]
 
-    async def check(self) -> tuple[bool, str]:
-        """Whether the key is accepted: ``GET /v2/users`` (one page)."""
-        async with self._client_factory() as client:
-            await self._request(client, "GET", "/v2/users", None)
-        return True, f"{self._api_url} accepts the access key"
+    async def check(self) -> list[CheckResult]:
+        """Whether Gong accepts the access key (``GET /v2/users``, one page)."""
+        try:
+            async with self._client_factory() as client:
+                await self._request(client, "GET", "/v2/users", None)
+        except ExternalError as error:
+            return [
+                CheckResult(
+                    port="source:gong",
+                    adapter=SYSTEM,
+                    ok=False,
+                    detail=str(error),
+                    fix="set CS_AGENT_GONG_ACCESS_KEY and CS_AGENT_GONG_ACCESS_KEY_SECRET to a "
+                    "key from Gong → Company settings → Ecosystem → API, and CS_AGENT_GONG_API_URL "
+                    "to the base URL that page shows",
+                )
+            ]
+        return [
+            CheckResult(
+                port="source:gong",
+                adapter=SYSTEM,
+                ok=True,
+                detail=f"{self._api_url} accepts the access key",
+            )
+        ]
 
     async def _calls(
         self, client: httpx.AsyncClient, call_filter: dict[str, Any]

@@ -19,19 +19,10 @@ from typing import Any
 import jwt
 from pydantic import BaseModel, ConfigDict, Field
 
+from cs_agent.core.gong import public_key_pem
 from cs_agent.core.signatures import SignatureError
 
 TOKEN_PARAMETER = "token"  # noqa: S105  (the query parameter's name, not a secret)
-
-
-def public_key_pem(key: str) -> str:
-    """The key as PEM: Gong's page shows the bare base64 of the DER, without the armour."""
-    key = key.strip()
-    if key.startswith("-----BEGIN"):
-        return key
-    body = "".join(key.split())
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
 
 
 def verify_gong_jwt(

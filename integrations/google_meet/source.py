@@ -20,6 +20,7 @@ from typing import Any
 
 from cs_agent.core.domain import Attendee, Customer, Side, TranscriptFormat, Utterance
 from cs_agent.core.errors import ExternalError, RejectedInput, UnexpectedAnswer
+from cs_agent.core.ports import CheckResult
 from cs_agent.core.sources import SourceCall, SourceRef, TranscriptBudget, utterances_json
 from integrations.google_meet.auth import MeetIdentity
 from integrations.google_meet.client import SYSTEM, build_service, call_google
@@ -85,18 +86,57 @@ class MeetSource:
         """Conferences that ended since ``since`` and have a transcript file."""
         return await asyncio.to_thread(self._recent, since)
 
-    async def check(self) -> tuple[bool, str]:
-        """Whether the credentials may list conference records (one record)."""
+    async def check(self) -> list[CheckResult]:
+        """Whether the credentials may list conference records, and read the calendar."""
 
-        def probe() -> str:
+        def probe() -> list[CheckResult]:
+            results = []
             meet = self._meet()
-            self._call(
-                lambda: meet.conferenceRecords().list(pageSize=1).execute(),
-                "listing conference records",
+            calendar = build_service(
+                "calendar",
+                "v3",
+                self._identity.credentials,
+                api_url=self._calendar_url,
+                timeout=self._timeout,
             )
-            return f"the credentials may read Meet conference records ({self._meet_url})"
+            probes = [
+                (
+                    "conference records",
+                    lambda: meet.conferenceRecords().list(pageSize=1).execute(),
+                    True,
+                ),
+                (
+                    "calendar events (for attendees' emails)",
+                    lambda: calendar.events().list(calendarId="primary", maxResults=1).execute(),
+                    False,
+                ),
+            ]
+            for what, operation, required in probes:
+                try:
+                    self._call(operation, f"listing {what}")
+                except ExternalError as error:
+                    results.append(
+                        CheckResult(
+                            port="source:google-meet",
+                            adapter=SYSTEM,
+                            ok=not required,
+                            detail=f"{what}: {error}"
+                            + ("" if required else " (calls come in without emails)"),
+                            fix=self._identity.fix(),
+                        )
+                    )
+                else:
+                    results.append(
+                        CheckResult(
+                            port="source:google-meet",
+                            adapter=SYSTEM,
+                            ok=True,
+                            detail=f"the credentials may read {what}",
+                        )
+                    )
+            return results
 
-        return True, await asyncio.to_thread(probe)
+        return await asyncio.to_thread(probe)
 
     # --- the blocking work, in a thread -------------------------------------------------------
     def _call(self, operation: Any, what: str) -> Any:
