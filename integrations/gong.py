@@ -11,6 +11,7 @@ with ``records.cursor``; every page is read, and a transcript over the size limi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,11 +30,14 @@ from cs_agent.core.errors import (
 )
 from cs_agent.core.ports import CheckResult
 from cs_agent.core.sources import SourceCall, SourceRef, TranscriptBudget, utterances_json
+from cs_agent.core.text import repaired
 
 SYSTEM = "gong"
 MAX_PAGES = 200
 """A cap on cursor pages of one answer: a cursor that never ends is Gong's bug, not a loop."""
 _M = TypeVar("_M", bound=BaseModel)
+GONG_ID = re.compile(r"^[0-9A-Za-z_-]{1,100}$")
+"""Gong's call ids are digits; anything else in an answer is not a call we can name."""
 CONTENT_SELECTOR = {"context": "Extended", "exposedFields": {"parties": True}}
 
 
@@ -91,7 +95,7 @@ class GongCall(_Loose):
                     continue
                 for f in obj.fields or []:
                     if (f.name or "").lower() == "name" and isinstance(f.value, str) and f.value:
-                        return Customer(name=f.value, domain=self._customer_domain())
+                        return Customer(name=repaired(f.value), domain=self._customer_domain())
         return None
 
     def _customer_domain(self) -> str | None:
@@ -101,7 +105,7 @@ class GongCall(_Loose):
                 and party.email_address
                 and "@" in party.email_address
             ):
-                return party.email_address.rsplit("@", 1)[1].lower()
+                return repaired(party.email_address.rsplit("@", 1)[1].lower())
         return None
 
     def attendees(self) -> list[Attendee]:
@@ -112,7 +116,8 @@ class GongCall(_Loose):
             if not name:
                 continue
             side = {"Internal": Side.US, "External": Side.CUSTOMER}.get(party.affiliation or "")
-            people.append(Attendee(name=name, email=party.email_address or None, side=side))
+            email = repaired(party.email_address) if party.email_address else None
+            people.append(Attendee(name=repaired(name), email=email, side=side))
         return people
 
 
@@ -180,7 +185,7 @@ class GongSource:
         meta = call.meta_data
         return SourceCall(
             source_id=meta.id,
-            title=meta.title,
+            title=repaired(meta.title) if meta.title else None,
             started_at=meta.started,
             duration_seconds=meta.duration,
             participants=call.attendees(),
@@ -248,7 +253,9 @@ class GongSource:
 
     async def _transcript(self, client: httpx.AsyncClient, call: GongCall) -> list[Utterance]:
         names = {
-            p.speaker_id: (p.name or p.email_address) for p in call.parties or [] if p.speaker_id
+            p.speaker_id: repaired(p.name or p.email_address or "")
+            for p in call.parties or []
+            if p.speaker_id
         }
         budget = TranscriptBudget(self._max_bytes)
         utterances: list[Utterance] = []
@@ -278,7 +285,7 @@ class GongSource:
                         utterances.append(
                             Utterance(
                                 speaker=speaker,
-                                text=sentence.text.strip(),
+                                text=repaired(sentence.text.strip()),
                                 start=None if sentence.start is None else sentence.start / 1000,
                                 end=None if sentence.end is None else sentence.end / 1000,
                             )

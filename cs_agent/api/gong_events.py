@@ -75,7 +75,7 @@ class GongWebhookMetaData(BaseModel):
     """The call's ``metaData`` in a delivery: only its id is needed; the rest is fetched."""
 
     model_config = ConfigDict(extra="ignore")
-    id: str = Field(min_length=1, max_length=100)
+    id: str = Field(pattern=r"^[0-9A-Za-z_-]{1,100}$")
     title: str | None = None
 
 

@@ -22,6 +22,7 @@ from cs_agent.core.domain import Attendee, Customer, Side, TranscriptFormat, Utt
 from cs_agent.core.errors import ExternalError, RejectedInput, UnexpectedAnswer
 from cs_agent.core.ports import CheckResult
 from cs_agent.core.sources import SourceCall, SourceRef, TranscriptBudget, utterances_json
+from cs_agent.core.text import repaired
 from integrations.google_meet.auth import MeetIdentity
 from integrations.google_meet.client import SYSTEM, build_service, call_google
 
@@ -31,6 +32,7 @@ PAGE_SIZE = 100
 MAX_PAGES = 1000
 FILE_GENERATED = "FILE_GENERATED"
 _FRACTION = re.compile(r"\.(\d+)")
+RECORD_NAME = re.compile(r"^conferenceRecords/[A-Za-z0-9_-]{1,200}$")
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -165,7 +167,11 @@ class MeetSource:
         refs = []
         for record in records:
             name = record.get("name")
-            if not name or not record.get("endTime"):
+            if (
+                not isinstance(name, str)
+                or not RECORD_NAME.match(name)
+                or not record.get("endTime")
+            ):
                 continue
             if self._transcripts(meet, name):
                 refs.append(SourceRef(source_id=name))
@@ -187,7 +193,7 @@ class MeetSource:
     def _fetch(self, ref: SourceRef) -> SourceCall:
         meet = self._meet()
         name = ref.source_id
-        if not name.startswith("conferenceRecords/"):
+        if not RECORD_NAME.match(name):
             raise RejectedInput(SYSTEM, f"{name!r} is not a conference record name")
         record = self._call(
             lambda: meet.conferenceRecords().get(name=name).execute(), f"reading {name}"
@@ -203,7 +209,7 @@ class MeetSource:
             "participants",
             f"listing the participants of {name}",
         )
-        speakers = {p["name"]: _display_name(p) for p in participants if p.get("name")}
+        speakers = {p["name"]: repaired(_display_name(p)) for p in participants if p.get("name")}
         transcripts = self._transcripts(meet, name)
         if not transcripts:
             raise RejectedInput(SYSTEM, f"{name} has no transcript file yet")
@@ -211,7 +217,7 @@ class MeetSource:
         code = self._meeting_code(meet, record)
         event = self._calendar_event(code, started, ended)
         people, customer = self._people(list(dict.fromkeys(speakers.values())), event)
-        title = (event or {}).get("summary") or f"Google Meet {code or name}"
+        title = repaired(str((event or {}).get("summary") or f"Google Meet {code or name}"))
         return SourceCall(
             source_id=name,
             title=title,
@@ -246,7 +252,7 @@ class MeetSource:
                     f"reading the entries of {transcript['name']}",
                 )
                 for entry in page.get("transcriptEntries") or []:
-                    text = (entry.get("text") or "").strip()
+                    text = repaired(str(entry.get("text") or "").strip())
                     if not text:
                         continue
                     speaker = speakers.get(entry.get("participant") or "") or "Unknown speaker"
@@ -336,12 +342,13 @@ class MeetSource:
         people: list[Attendee] = []
         for name in names:
             match = by_name.get(name.casefold())
-            email = match["email"] if match else None
+            email = repaired(str(match["email"])) if match else None
             people.append(Attendee(name=name, email=email, side=_side(email, ours)))
         external = sorted(
             {d for a in attendees if (d := _domain(a["email"])) and d != ours} if ours else set()
         )
-        customer = Customer(name=external[0], domain=external[0]) if len(external) == 1 else None
+        only = repaired(external[0]) if len(external) == 1 else None
+        customer = Customer(name=only, domain=only) if only else None
         return people, customer
 
 
