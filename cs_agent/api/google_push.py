@@ -19,6 +19,7 @@ import json
 import re
 from typing import Any
 
+import jwt
 from google.auth import exceptions as google_exceptions
 from google.auth.transport.requests import Request as GoogleRequest
 from google.oauth2 import id_token
@@ -31,6 +32,26 @@ TRANSCRIPT_GENERATED = "google.workspace.meet.transcript.v2.fileGenerated"
 _TRANSCRIPT = re.compile(
     r"^(conferenceRecords/[A-Za-z0-9_-]{1,200})/transcripts/[A-Za-z0-9_-]{1,200}$"
 )
+
+
+CERTS_TIMEOUT_SECONDS = 10.0
+
+
+class _TimedRequest(GoogleRequest):
+    """google-auth's requests transport with a short timeout: Pub/Sub waits on our answer."""
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: float | None = CERTS_TIMEOUT_SECONDS,
+        **kwargs: Any,
+    ) -> Any:
+        return super().__call__(  # type: ignore[no-untyped-call]
+            url, method=method, body=body, headers=headers, timeout=timeout, **kwargs
+        )
 
 
 class CertificatesUnavailable(Exception):
@@ -54,11 +75,12 @@ def verify_push_token(
             "set CS_AGENT_GOOGLE_PUSH_SERVICE_ACCOUNT to the push subscription's service account",
         )
     token = authorization[7:].strip()
+    _require_google_shape(token)
     try:
         claims = dict(
             id_token.verify_token(
                 token,
-                GoogleRequest(),
+                _TimedRequest(),
                 audience=audience,
                 certs_url=certs_url,
                 clock_skew_in_seconds=10,
@@ -77,6 +99,16 @@ def verify_push_token(
             "CS_AGENT_GOOGLE_PUSH_SERVICE_ACCOUNT",
         )
     return claims
+
+
+def _require_google_shape(token: str) -> None:
+    """Refuse what cannot be a Google ID token before any certificate is fetched for it."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise SignatureError("bad_signature", "the push's token is not a JWT") from None
+    if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+        raise SignatureError("bad_signature", "the push's token is not signed the way Google signs")
 
 
 class PushMessage(BaseModel):
