@@ -25,7 +25,13 @@ from cs_agent.core.transcripts import TranscriptError
 from cs_agent.services import context
 from cs_agent.services.backoff import SOURCE_FETCH_POLICY, RetryPolicy, with_retries
 from cs_agent.services.context import ServiceContext
-from cs_agent.services.intake import call_id_for, check_transcript, record_failed_call, submit_call
+from cs_agent.services.intake import (
+    IdempotencyConflict,
+    call_id_for,
+    check_transcript,
+    record_failed_call,
+    submit_call,
+)
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import INTAKE_QUEUE
 from storage import repo
@@ -194,6 +200,13 @@ async def take_in(ctx: ServiceContext, source: str, fetched: SourceCall) -> str:
             reason=f"the {source} transcript does not parse: {error}",
             transcript_format=fetched.format,
         )
-    submission = await submit_call(ctx, transcript=transcript, metadata=metadata, source=source)
+    try:
+        submission = await submit_call(ctx, transcript=transcript, metadata=metadata, source=source)
+    except IdempotencyConflict as conflict:
+        # Taken in already, from an earlier fetch (this step re-run after a crash, say) that
+        # saw other metadata, a calendar edited meanwhile: the call is named by its source id,
+        # so it is that call.
+        log.info("%s call %s was taken in already", source, fetched.source_id)
+        return conflict.call_id
     log.info("%s call %s taken in as %s", source, fetched.source_id, submission.call_id)
     return submission.call_id

@@ -20,6 +20,7 @@ from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
 from cs_agent.core import ids
 from cs_agent.core.domain import CallMetadata
+from cs_agent.core.sources import SourceRef
 from cs_agent.services import queues, source_ingest
 from cs_agent.services.views import load_call_view
 from storage.db import session_scope
@@ -290,3 +291,16 @@ async def test_the_webhook_is_not_mounted_without_gong_settings(runtime: Runtime
         response = await c.post("/webhooks/gong", content=b"{}")
         assert response.status_code == 404
         assert stored_calls(runtime) == []
+
+
+async def test_a_call_fetched_again_with_other_metadata_is_the_same_call(
+    client: httpx.AsyncClient, gong: GongEmulator, gong_runtime: Runtime
+) -> None:
+    gong.add_call("7007", example_call(lines=6))
+    response = await deliver(client, gong, "7007")
+    call_id = await queues.wait_for(response.json()["workflow_id"], timeout=60)
+    # As when the step runs again after a crash and Gong's answer changed meanwhile.
+    fetched = await gong_runtime.adapters.sources["gong"].fetch(SourceRef(source_id="7007"))
+    renamed = fetched.model_copy(update={"title": "Renamed in Gong since"})
+    assert await source_ingest.take_in(gong_runtime, "gong", renamed) == call_id
+    assert len(stored_calls(gong_runtime)) == 1
