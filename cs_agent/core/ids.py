@@ -90,3 +90,8 @@ def inbox_call_url(public_url: str, call_id: str, *, anchor: str | None = "draft
     """The absolute URL of a call's page in the web inbox (at its draft by default)."""
     url = f"{public_url.rstrip('/')}{INBOX_PATH}/calls/{call_id}"
     return f"{url}#{anchor}" if anchor else url
+
+
+def source_workflow_id(source: str, source_id: str) -> str:
+    """One ingestion a call of a transcript source: repeated announcements collapse into it."""
+    return f"source-transcript:{source}:{source_id}"
