@@ -21,7 +21,15 @@ from cs_agent.bootstrap.adapters import build_adapters, log_choices
 from cs_agent.config import Settings
 
 # Imported for their @DBOS.workflow definitions: DBOS must know every workflow before launch.
-from cs_agent.services import context, process_call, queues, reminders, send_followup, zoom_ingest  # noqa: F401
+from cs_agent.services import (  # noqa: F401
+    context,
+    process_call,
+    promise_updates,
+    queues,
+    reminders,
+    send_followup,
+    zoom_ingest,
+)
 from cs_agent.services.context import Adapters, ServiceContext
 from cs_agent.services.recovery import Watchdog, new_executor_id
 from storage.db import make_engine, migrate

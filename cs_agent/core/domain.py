@@ -261,6 +261,10 @@ class FollowUpDraft(BaseModel):
     provider_message_id: str | None = None
     failure_reason: str | None = None
     reject_reason: str | None = None
+    kind: str = "followup"
+    """``followup`` (a call's recap) or ``update`` (promises kept); see ``DraftKind``."""
+    in_reply_to: str | None = None
+    """For an update: the Message-ID of the follow-up it replies to, so it threads."""
 
 
 class ApprovalRequest(BaseModel):
@@ -308,3 +312,40 @@ class SentEmail(BaseModel):
     provider_message_id: str
     location: str | None = None
     """Where a person can see it: a file path for the outbox, a thread for Gmail."""
+
+
+# --- promises: where a filed action item stands in its tracker -----------------------------------
+
+TrackerStateType = Literal["open", "completed", "canceled"]
+"""Linear's WorkflowState.type folded to what a promise needs: ``completed`` and ``canceled``
+as they are, every other type (triage, backlog, unstarted, started) ``open``."""
+
+
+class IssueState(BaseModel):
+    """Where a filed issue stands in the tracker."""
+
+    id: str
+    """The issue's id in the tracker (``IssueRef.id``)."""
+    identifier: str
+    """What people call it, e.g. ``ENG-12``."""
+    state_type: TrackerStateType
+    state_name: str
+    """The state as the team named it, e.g. ``Done``."""
+    updated_at: dt.datetime
+    actor: str | None = None
+    """Who made the change, when the tracker says."""
+
+
+class PromiseStatus(StrEnum):
+    """A promise (a filed action item) is open until its issue is completed or canceled."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    DROPPED = "dropped"
+
+
+class DraftKind(StrEnum):
+    """What a draft is: a call's follow-up, or an update telling the customer promises were kept."""
+
+    FOLLOWUP = "followup"
+    UPDATE = "update"

@@ -23,6 +23,7 @@ from cs_agent.core.domain import (
     CallMetadata,
     FollowUpDraft,
     IssueRef,
+    IssueState,
     OutgoingEmail,
     SentEmail,
     Transcript,
@@ -86,6 +87,13 @@ class TaskTracker(Protocol):
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
         """Open issues whose titles match ``query``, for ``customer`` when given."""
+        ...
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """The current state of those issues (only the ones updated since ``updated_since``
+        when given). A read: safe to repeat. Ids the tracker does not know are left out."""
         ...
 
 
