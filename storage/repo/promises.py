@@ -303,13 +303,11 @@ LOCAL_STATE_NAMES = {"open": "Open", "completed": "Done", "canceled": "Canceled"
 
 def local_issue_state(row: LocalTaskRow) -> IssueState:
     """A local task as the tracker reports it (the local tracker plays Linear's part)."""
-    state_type: TrackerStateType = (
-        "completed"
-        if row.state == "completed"
-        else "canceled"
-        if row.state == "canceled"
-        else "open"
-    )
+    state_type: TrackerStateType = "open"
+    if row.state in ("completed", "done"):
+        state_type = "completed"
+    elif row.state == "canceled":
+        state_type = "canceled"
     changed = row.state_changed_at or row.created_at
     if changed.tzinfo is None:
         changed = changed.replace(tzinfo=dt.UTC)
