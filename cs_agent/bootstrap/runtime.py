@@ -24,6 +24,7 @@ from cs_agent.config import Settings
 from cs_agent.services import (  # noqa: F401
     context,
     process_call,
+    promise_checks,
     promise_updates,
     queues,
     reminders,
@@ -94,6 +95,7 @@ class Runtime(ServiceContext):
         )
         if run_workflows:
             await reminders.schedule_reminders(settings.remind_check_every)
+            await promise_checks.schedule_promise_checks(settings.reconcile_every)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())
         log.info(

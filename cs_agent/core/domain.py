@@ -349,3 +349,21 @@ class DraftKind(StrEnum):
 
     FOLLOWUP = "followup"
     UPDATE = "update"
+
+
+class OverduePromise(BaseModel):
+    """What the owner of a promise past its due date is reminded of."""
+
+    item_id: str
+    title: str
+    due_date: dt.date
+    owner_name: str | None = None
+    owner_email: str | None = None
+    side: Side | None = None
+    customer: str | None = None
+    call_id: str
+    call_title: str | None = None
+    call_date: dt.date | None = None
+    issue: IssueRef | None = None
+    followup_approval_ref: dict[str, str] = Field(default_factory=dict)
+    """Where the call's follow-up was posted for approval (the thread a reminder can go to)."""

@@ -25,6 +25,7 @@ from cs_agent.core.domain import (
     IssueRef,
     IssueState,
     OutgoingEmail,
+    OverduePromise,
     SentEmail,
     Transcript,
 )
@@ -163,6 +164,21 @@ class InteractiveApprovals(ApprovalChannel, Protocol):
 
     def mention(self, actor: str | None) -> str:
         """How the channel's messages name ``actor`` (an audit-log actor such as ``slack:U1``)."""
+        ...
+
+
+@runtime_checkable
+class OwnerReminders(Protocol):
+    """An approval channel that can remind a promise's owner it is overdue (Slack).
+
+    Optional: a channel without it (the local inbox) has nowhere to say it, and the audit log
+    and the Promises page show the reminder instead.
+    """
+
+    async def remind_owner(self, promise: OverduePromise) -> None:
+        """Tell the owner (a direct message, else the call's approval thread) that ``promise``
+        is past its due date. Must be idempotent per (promise, due date): run again after a
+        crash between posting and recording, a channel that can look finds its earlier post."""
         ...
 
 

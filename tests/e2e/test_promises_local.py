@@ -45,7 +45,9 @@ async def test_kept_promises_become_one_update_in_the_followups_thread(runtime: 
             runtime.settings, [c.item_id for c in change.promises if c.tell_customer]
         )
     # Done again: nothing changes, no second report.
-    again = change_task(runtime.engine, tasks[ours[0].title].identifier, state="completed", actor="x")
+    again = change_task(
+        runtime.engine, tasks[ours[0].title].identifier, state="completed", actor="x"
+    )
     assert not again.changed and again.promises == []
     await wait_all(workflow_ids)
 
