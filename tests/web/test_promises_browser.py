@@ -24,9 +24,9 @@ from .test_browser import (  # noqa: F401 (the fixtures are used by name)
 )
 
 
-def cs_agent(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+def cs_agent(running: Server, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CS_AGENT_", "ANTHROPIC_"))}
-    env["CS_AGENT_DATA_DIR"] = str(server.data_dir)
+    env["CS_AGENT_DATA_DIR"] = str(running.data_dir)
     return subprocess.run(
         [sys.executable, "-m", "cs_agent", *args],
         cwd=REPO_ROOT,
