@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -359,3 +360,50 @@ def set_sync_mark(session: Session, *, name: str, at: dt.datetime) -> None:
         .where(and_(col(SyncMarkRow.name) == name, col(SyncMarkRow.at) < at))
         .values(at=at)
     )
+
+
+# --- numbers for /metrics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromiseNumbers:
+    """What /metrics reports about promises, read in one pass."""
+
+    by_status: dict[str, int]
+    overdue: int
+    kept_seconds: list[float]
+    """For each kept promise: seconds from the call's arrival to being kept."""
+    customers_told: int
+
+
+def promise_numbers(session: Session, *, today: dt.date) -> PromiseNumbers:
+    """Promises by status, overdue ones, and how long the kept ones took."""
+    rows = session.execute(
+        sa_select(
+            col(ActionItemRow.due_date),
+            col(PromiseRow.status),
+            col(PromiseRow.changed_at),
+            col(PromiseRow.told_at),
+            col(CallRow.created_at),
+        )
+        .join(CallRow, col(CallRow.id) == col(ActionItemRow.call_id))
+        .outerjoin(PromiseRow, col(PromiseRow.item_id) == col(ActionItemRow.id))
+        .where(col(ActionItemRow.issue_id).is_not(None))
+    ).all()
+    by_status = {"open": 0, "kept": 0, "dropped": 0}
+    overdue = told = 0
+    kept_seconds: list[float] = []
+    for due, status, changed_at, told_at, made_at in rows:
+        status = status or OPEN
+        by_status[status] = by_status.get(status, 0) + 1
+        if status == OPEN and due is not None and due < today:
+            overdue += 1
+        if status == "kept" and changed_at is not None:
+            kept_seconds.append(max(0.0, (_aware(changed_at) - _aware(made_at)).total_seconds()))
+        if told_at is not None:
+            told += 1
+    return PromiseNumbers(by_status, overdue, kept_seconds, told)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

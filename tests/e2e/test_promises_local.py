@@ -10,6 +10,9 @@ from __future__ import annotations
 import email
 import email.policy
 
+from prometheus_client.parser import text_string_to_metric_families
+
+from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core.domain import DraftStatus
 from cs_agent.services import approvals, queues
@@ -18,6 +21,7 @@ from cs_agent.services.promise_updates import hand_updates_to_workers
 from storage import repo
 from storage.db import session_scope
 
+from .intake_helpers import aclient
 from .promise_helpers import (
     outbox,
     processed_call_with_sent_followup,
@@ -98,3 +102,27 @@ async def test_dropped_and_customer_side_promises_email_nobody(runtime: Runtime)
     assert after[ours.id].changed_at is not None
     assert after[theirs.id].status == "kept" and not after[theirs.id].customer_told
     assert update_drafts(runtime) == []
+
+
+async def test_metrics_count_promises_open_kept_overdue_and_time_to_kept(runtime: Runtime) -> None:
+    call_id = await processed_call_with_sent_followup(runtime)
+    promises = promises_of(runtime, call_id)
+    tasks = {task.title: task for task in list_tasks(runtime.engine)}
+    ours = next(p for p in promises if p.side == "us")
+    change_task(runtime.engine, tasks[ours.title].id, state="completed", actor="cli:dana")
+
+    async for client in aclient(create_app(runtime.settings, runtime=runtime)):
+        text = (await client.get("/metrics")).text
+    samples = {
+        sample.name + str(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples["cs_agent_promises[('status', 'kept')]"] == 1
+    assert samples["cs_agent_promises[('status', 'open')]"] == len(promises) - 1
+    assert samples["cs_agent_promises[('status', 'dropped')]"] == 0
+    assert samples["cs_agent_promises_overdue[]"] == sum(
+        1 for p in promises if p.overdue and p.id != ours.id
+    )
+    assert samples["cs_agent_promise_time_to_kept_seconds_count[]"] == 1
+    assert samples["cs_agent_promise_time_to_kept_seconds_bucket[('le', '+Inf')]"] == 1
