@@ -138,6 +138,10 @@ class DraftRow(SQLModel, table=True):
     """An update's parent: the follow-up's Message-ID, so the update lands in its thread."""
     customer_key: str | None = Field(default=None, max_length=255, index=True)
     """An update's customer (see ``core.ids.customer_key``): one pending update a customer."""
+    drafted_by: str | None = Field(default=None, max_length=64)
+    """Who wrote an update's current text: the template, or the model (a person's edit aside)."""
+    drafted_sha: str | None = Field(default=None, max_length=64)
+    """SHA-256 of the body cs-agent last wrote: a body that differs was edited by a person."""
 
 
 class AuditEventRow(SQLModel, table=True):

@@ -76,7 +76,9 @@ def drafts_list(
         call = calls.get(row.call_id)
         table.add_row(
             row.id,
-            row.kind if row.kind == "followup" else f"{row.kind} (template)",
+            row.kind
+            if row.kind == "followup"
+            else f"{row.kind} ({'template' if row.drafted_by in (None, 'update-template') else row.drafted_by})",
             row.status,
             (call.customer_name if call else None) or "—",
             row.subject,
@@ -98,6 +100,7 @@ def _draft_json(row: Any, call: Any) -> dict[str, Any]:
         "to": list(row.to),
         "cc": list(row.cc),
         "in_reply_to": row.in_reply_to,
+        "drafted_by": row.drafted_by,
         "message_id": row.message_id,
         "created_at": row.created_at.isoformat(),
     }

@@ -265,6 +265,8 @@ class FollowUpDraft(BaseModel):
     """``followup`` (a call's recap) or ``update`` (promises kept); see ``DraftKind``."""
     in_reply_to: str | None = None
     """For an update: the Message-ID of the follow-up it replies to, so it threads."""
+    drafted_by: str | None = None
+    """For an update: who wrote it (``update-template``, or the model's analyzer name)."""
 
 
 class ApprovalRequest(BaseModel):
@@ -367,3 +369,26 @@ class OverduePromise(BaseModel):
     issue: IssueRef | None = None
     followup_approval_ref: dict[str, str] = Field(default_factory=dict)
     """Where the call's follow-up was posted for approval (the thread a reminder can go to)."""
+
+
+class KeptPromise(BaseModel):
+    """A promise kept, as an update to the customer tells it."""
+
+    title: str
+    call_date: dt.date | None = None
+    call_title: str | None = None
+    issue: str | None = None
+    """The issue's identifier, e.g. ``CS-142``."""
+
+
+class UpdateRequest(BaseModel):
+    """What a drafter needs to write the update telling a customer its promises were kept."""
+
+    customer: str | None
+    kept: list[KeptPromise]
+    subject: str
+    """The reply subject (``Re: <follow-up subject>``): kept as it is, so the email threads."""
+    followup_body: str | None = None
+    """The follow-up the update replies to, for tone and context."""
+    sender_name: str | None = None
+    company_name: str | None = None

@@ -28,6 +28,7 @@ from cs_agent.core.domain import (
     OverduePromise,
     SentEmail,
     Transcript,
+    UpdateRequest,
 )
 
 
@@ -179,6 +180,18 @@ class OwnerReminders(Protocol):
         """Tell the owner (a direct message, else the call's approval thread) that ``promise``
         is past its due date. Must be idempotent per (promise, due date): run again after a
         crash between posting and recording, a channel that can look finds its earlier post."""
+        ...
+
+
+@runtime_checkable
+class UpdateDrafter(Protocol):
+    """An analyzer that can also write a customer update on promises kept (the Claude agent).
+
+    Optional: without it (the offline analyzer) updates come from a template, labelled so.
+    """
+
+    async def draft_update(self, request: UpdateRequest) -> str:
+        """The update's Markdown body. No side effect: safe to repeat; a person approves it."""
         ...
 
 

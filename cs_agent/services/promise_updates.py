@@ -15,6 +15,7 @@ kept at the same moment are added one after the other, never into two drafts.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 
@@ -23,6 +24,8 @@ from sqlmodel import Session
 
 import cs_agent
 from cs_agent.config import Settings
+from cs_agent.core.domain import KeptPromise, UpdateRequest
+from cs_agent.core.errors import ExternalError
 from cs_agent.core.ids import (
     SYSTEM_ACTOR,
     customer_key,
@@ -30,6 +33,7 @@ from cs_agent.core.ids import (
     promise_update_workflow_id,
     update_draft_id_for,
 )
+from cs_agent.core.ports import UpdateDrafter
 from cs_agent.services import context
 from cs_agent.services.approval_requests import load_approval_request
 from cs_agent.services.backoff import service_retry_policy, with_retries
@@ -51,8 +55,75 @@ async def tell_customer_promise_kept(item_id: str) -> str | None:
     ctx = context.current()
     draft_id = await add_to_update(ctx, item_id)
     if draft_id is not None:
+        await redraft_with_model(ctx, draft_id)
         await request_update_approval(ctx, draft_id)
     return draft_id
+
+
+@DBOS.step(name="redraft_with_model")
+@observed("redraft_with_model")
+async def redraft_with_model(ctx: ServiceContext, draft_id: str) -> bool:
+    """Let the model write the update (the Claude analyzer), over the template's version.
+
+    Only while the update is pending and nobody has edited it; a model that fails leaves the
+    template's text, which is labelled so. True when the model's text was saved.
+    """
+    drafter = ctx.adapters.analyzer
+    if not isinstance(drafter, UpdateDrafter):
+        return False
+    with session_scope(ctx.engine) as session:
+        draft = repo.get_draft(session, draft_id=draft_id)
+        if draft is None or draft.status != "pending" or not _untouched(session, ctx, draft):
+            return False
+        request = _update_request(session, ctx, draft)
+        version, subject, to, cc = draft.version, draft.subject, list(draft.to), list(draft.cc)
+    try:
+        body = await with_retries(
+            lambda: drafter.draft_update(request),
+            what=f"drafting update {draft_id} with the model",
+            policy=service_retry_policy(ctx.settings),
+        )
+    except ExternalError as error:
+        log.warning(
+            "the model could not draft update %s; the template's stays: %s", draft_id, error
+        )
+        return False
+    name = ctx.adapters.analyzer.name
+    with session_scope(ctx.engine) as session:
+        changed = repo.transition_draft_audited(
+            session,
+            draft_id=draft_id,
+            **repo.revision(expected_version=version, subject=subject, body=body, to=to, cc=cc),
+            actor=name,
+            action="edited",
+            detail={"version": version + 1, "drafted_by": name},
+            drafted_by=name,
+            drafted_sha=body_digest(body),
+        ).changed
+    return changed
+
+
+def _update_request(session: Session, ctx: ServiceContext, draft: DraftRow) -> UpdateRequest:
+    promises = promise_rows.promises_of_update(session, draft_id=draft.id)
+    lines = promise_rows.list_promise_lines(session, item_ids=[p.item_id for p in promises])
+    followup = promise_rows.followup_of_call(session, call_id=draft.call_id)
+    customer = lines[0].call.customer_name if lines else None
+    return UpdateRequest(
+        customer=customer,
+        kept=[
+            KeptPromise(
+                title=line.item.title,
+                call_date=line.call.call_date,
+                call_title=line.call.title,
+                issue=line.item.issue_identifier,
+            )
+            for line in lines
+        ],
+        subject=draft.subject,
+        followup_body=followup.body if followup else None,
+        sender_name=ctx.settings.sender_name,
+        company_name=ctx.settings.company_name,
+    )
 
 
 @DBOS.step(name="request_update_approval")
@@ -109,8 +180,13 @@ async def add_to_update(ctx: ServiceContext, item_id: str) -> str | None:
 
 
 def _untouched(session: Session, ctx: ServiceContext, draft: DraftRow) -> bool:
-    """Whether the draft is still exactly what the template made: a person's edit is kept."""
-    return draft.body == _render(session, ctx, draft.id)
+    """Whether the draft is still exactly what cs-agent wrote: a person's edit is kept."""
+    return draft.drafted_sha is not None and draft.drafted_sha == body_digest(draft.body)
+
+
+def body_digest(body: str) -> str:
+    """The SHA-256 a body cs-agent wrote is remembered by."""
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 class _MovedOn(Exception):
@@ -137,6 +213,8 @@ def _extend(session: Session, ctx: ServiceContext, draft: DraftRow, item_id: str
                 actor=TEMPLATE_LABEL,
                 action="edited",
                 detail={"version": draft.version + 1, "added_promise": item_id},
+                drafted_by=TEMPLATE_LABEL,
+                drafted_sha=body_digest(body),
             )
             if not transition.changed:
                 raise _MovedOn
@@ -172,6 +250,8 @@ def _open_update(
     promise_rows.assign_update(session, item_id=item_id, draft_id=row.id)
     if created:
         row.body = _render(session, ctx, row.id)
+        row.drafted_by = TEMPLATE_LABEL
+        row.drafted_sha = body_digest(row.body)
         session.add(row)
         repo.add_audit(
             session,

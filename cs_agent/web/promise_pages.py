@@ -96,7 +96,7 @@ async def update_page(
         draft=draft,
         promises=told,
         body_html=render_markdown(draft.body),
-        drafted_by=TEMPLATE_LABEL,
+        template_label=TEMPLATE_LABEL,
         can_approve=person.approver and draft.status == DraftStatus.PENDING and bool(draft.to),
         can_reject=person.approver and draft.status in (DraftStatus.PENDING, DraftStatus.FAILED),
     )

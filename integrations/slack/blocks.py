@@ -137,7 +137,11 @@ def approval_message(
         else escape(request.analyzer or "cs-agent")
     )
     if update:
-        analyzer = "a template (not a model)"
+        analyzer = (
+            "a template (not a model)"
+            if draft.drafted_by in (None, "update-template")
+            else f"the model ({escape(draft.drafted_by or '')})"
+        )
     blocks.append(
         ContextBlock(
             elements=[MarkdownTextObject(text=f"Draft version {draft.version} · by {analyzer}")]

@@ -245,6 +245,7 @@ def draft_from_row(row: DraftRow) -> FollowUpDraft:
         reject_reason=row.reject_reason,
         kind=row.kind,
         in_reply_to=row.in_reply_to,
+        drafted_by=row.drafted_by,
     )
 
 

@@ -57,6 +57,12 @@ def _add(batch_op: object) -> None:
     batch_op.add_column(  # type: ignore[attr-defined]
         sa.Column("customer_key", AutoString(length=255), nullable=True)
     )
+    batch_op.add_column(  # type: ignore[attr-defined]
+        sa.Column("drafted_by", AutoString(length=64), nullable=True)
+    )
+    batch_op.add_column(  # type: ignore[attr-defined]
+        sa.Column("drafted_sha", AutoString(length=64), nullable=True)
+    )
 
 
 def downgrade() -> None:
@@ -65,6 +71,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_drafts_customer_key"))
         batch_op.drop_index(batch_op.f("ix_drafts_kind"))
         batch_op.drop_index(batch_op.f("ix_drafts_call_id"))
+        batch_op.drop_column("drafted_sha")
+        batch_op.drop_column("drafted_by")
         batch_op.drop_column("customer_key")
         batch_op.drop_column("in_reply_to")
         batch_op.drop_column("kind")
