@@ -19,7 +19,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from cs_agent.api.auth import get_authenticator
-from cs_agent.api.body import JSON_TYPE, decode_json_object, read_body, require_media_type
+from cs_agent.api.body import (
+    JSON_TYPE,
+    decode_json_object,
+    read_body,
+    require_media_type,
+    require_storable,
+)
 from cs_agent.api.deps import RuntimeDep, api_error, error_responses, storage_unavailable
 from cs_agent.api.errors import validation_error
 from cs_agent.api.linear_events import (
@@ -49,6 +55,8 @@ router = APIRouter(tags=["linear"])
 EVENT_LIMIT = 256 * 1024
 """Linear's deliveries are a few kilobytes (an issue with its description at most)."""
 SOURCE = "linear-webhook"
+_READ = ("id", "identifier", "state", "updatedAt", "issueId")
+"""The fields of ``data`` that are read (and so must be storable)."""
 
 
 class LinearEventAnswer(BaseModel):
@@ -101,6 +109,13 @@ async def linear_webhook(request: Request, runtime: RuntimeDep) -> JSONResponse:
     except SignatureError as error:
         log.warning("refused a Linear delivery: %s", error.message)
         raise api_error(401, error.code, error.message) from None
+    # Only the fields read are checked: a NUL in an issue's description is Linear's business.
+    require_storable({key: data.get(key) for key in ("action", "type", "actor")})
+    require_storable(
+        {"data": {k: v for k, v in dict(data.get("data") or {}).items() if k in _READ}}
+        if isinstance(data.get("data"), dict)
+        else {}
+    )
     try:
         event = LinearEvent.model_validate(data)
     except ValidationError as error:

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from dbos import DBOS
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlmodel import select
 
@@ -184,3 +186,70 @@ async def test_a_customer_request_event_reads_its_issue(
     issue = linear_emulator.move_issue(issue_of(linear_emulator, ours)["id"], "completed")
     answer = await post(client, signed(customer_need_event("need-1", issue["id"]), secret=SECRET))
     assert answer.status_code == 200 and answer.json()["changed"] == 1
+
+
+HOSTILE = st.one_of(
+    st.text(st.characters(codec="utf-8"), max_size=20),
+    st.sampled_from(["\x00", "\ud800", "completed", "canceled", "", "2026-13-40T99:00:00Z"]),
+)
+JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), HOSTILE),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(HOSTILE, inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def hostile_events(draw: st.DrawFn) -> dict[str, Any]:
+    """Signed, fresh deliveries whose every field may be odd."""
+    event: dict[str, Any] = {
+        "action": draw(st.one_of(HOSTILE, JSONISH)),
+        "type": draw(st.sampled_from(["Issue", "CustomerNeed", "Comment", ""])),
+        "data": draw(
+            st.one_of(
+                JSONISH,
+                st.fixed_dictionaries(
+                    {"id": HOSTILE},
+                    optional={
+                        "identifier": JSONISH,
+                        "state": st.one_of(
+                            JSONISH, st.fixed_dictionaries({"name": HOSTILE, "type": HOSTILE})
+                        ),
+                        "updatedAt": HOSTILE,
+                        "issueId": HOSTILE,
+                    },
+                ),
+            )
+        ),
+        "webhookTimestamp": int(time.time() * 1000),
+    }
+    if draw(st.booleans()):
+        event["actor"] = draw(JSONISH)
+    return event
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(event=hostile_events())
+@example(
+    event={
+        "action": "update",
+        "type": "Issue",
+        "data": {"id": "\ud800", "state": {"name": "Done\x00", "type": "completed"}},
+        "webhookTimestamp": int(time.time() * 1000),
+    }
+)
+async def test_odd_deliveries_are_refused_clearly_never_a_5xx(
+    client: httpx.AsyncClient, event: dict[str, Any]
+) -> None:
+    event = {**event, "webhookTimestamp": int(time.time() * 1000)}  # fresh when it is sent
+    answer = await post(client, signed(event, secret=SECRET))
+    assert answer.status_code in (200, 400, 422), answer.text
+    if answer.status_code != 200:
+        assert answer.json()["detail"] or answer.json()["error"]
