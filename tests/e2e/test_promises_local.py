@@ -84,6 +84,17 @@ async def test_kept_promises_become_one_update_in_the_followups_thread(runtime: 
         assert after[promise.id].changed_by == "cli:dana"
     assert all(p.status == "open" for p in after.values() if p.id not in {o.id for o in ours[:2]})
 
+    # A promise kept once that update went out starts the next one, in the same thread.
+    third = ours[2]
+    change = change_task(runtime.engine, tasks[third.title].id, state="completed", actor="cli:dana")
+    await wait_all(hand_updates_to_workers(runtime.settings, [c.item_id for c in change.promises]))
+    drafts = update_drafts(runtime)
+    assert len(drafts) == 2
+    [second] = [d for d in drafts if d.id != update.id]
+    assert second.status == DraftStatus.PENDING and second.in_reply_to == followup.message_id
+    assert third.title.lower()[:30] in second.body.lower()
+    assert ours[0].title.lower()[:30] not in second.body.lower()
+
 
 async def test_dropped_and_customer_side_promises_email_nobody(runtime: Runtime) -> None:
     call_id = await processed_call_with_sent_followup(runtime)
