@@ -83,7 +83,8 @@ def list_promises(
     call_id: str | None = None,
     today: dt.date | None = None,
 ) -> list[PromiseView]:
-    """Promises across calls, overdue first, then open by due date, then kept and dropped."""
+    """Promises across calls by customer (customers with overdue ones first); in each, overdue
+    first, then open by due date, then kept and dropped."""
     today = today or dt.datetime.now(dt.UTC).date()
     with session_scope(engine) as session:
         lines = promise_rows.list_promise_lines(
@@ -95,12 +96,15 @@ def list_promises(
     if overdue:
         views = [v for v in views if v.overdue]
     order = {"open": 0, "kept": 1, "dropped": 2}
+    late = {(v.customer or "").casefold() for v in views if v.overdue}
+    # By customer (those with overdue promises first), and in each customer overdue first.
     return sorted(
         views,
         key=lambda v: (
+            (v.customer or "").casefold() not in late,
+            (v.customer or "").casefold(),
             not v.overdue,
             order.get(v.status, 3),
             v.due_date or dt.date.max,
-            (v.customer or "").casefold(),
         ),
     )
