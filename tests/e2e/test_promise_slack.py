@@ -15,7 +15,7 @@ from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.core.domain import DraftStatus
 from cs_agent.core.slack_ids import APPROVE, EDIT, REJECT
-from cs_agent.services import queues
+from cs_agent.services import promise_checks, queues
 from cs_agent.services.local_tasks import change_task, list_tasks
 from cs_agent.services.promise_updates import hand_updates_to_workers
 from cs_agent.services.promise_views import list_promises
@@ -94,3 +94,26 @@ async def test_an_update_is_approved_in_slack_and_sent_once_in_the_thread(
     assert update["In-Reply-To"] == followup.message_id
     told = {p.id: p for p in list_promises(runtime.engine, call_id=call_id)}
     assert told[ours.id].customer_told
+
+
+async def test_an_overdue_reminder_step_run_again_posts_once(
+    runtime: Runtime, slack: SlackEmulator
+) -> None:
+    call_id, followup_id = await process_example(runtime)
+    late = next(p for p in list_promises(runtime.engine, call_id=call_id) if p.overdue)
+    assert late.due_date is not None
+    due = late.due_date.isoformat()
+    assert await promise_checks.claim_promise_reminder(runtime, late.id, due)
+    await promise_checks.send_promise_reminder(runtime, late.id, due)
+    # The process dies after Slack has it and before the step is recorded: it runs again.
+    await promise_checks.send_promise_reminder(runtime, late.id, due)
+    thread = draft_row(runtime, followup_id).approval_ref["ts"]
+    posted = [
+        m
+        for m in slack.replies(CHANNEL, thread)
+        if (m.get("metadata") or {}).get("event_type") == "cs_agent_promise_reminder"
+    ]
+    assert len(posted) == 1
+    assert "still open" in posted[0]["text"] and late.title[:20] in posted[0]["text"]
+    # Claimed once: a second claim for the same due date is refused (the audit has it).
+    assert not await promise_checks.claim_promise_reminder(runtime, late.id, due)
