@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from cs_agent.cli import auth, calls, drafts, tasks, users
+from cs_agent.cli import auth, calls, drafts, sources, tasks, users
 from cs_agent.cli.common import CliError, err
 from cs_agent.cli.doctor import doctor
 from cs_agent.cli.operations import costs, purge
@@ -33,6 +33,7 @@ app.add_typer(auth.app, name="auth")
 app.add_typer(users.app, name="web")
 app.add_typer(tasks.app, name="tasks")
 app.command()(promises)
+app.add_typer(sources.app, name="sources")
 
 
 def main() -> None:

@@ -129,3 +129,8 @@ def reconcile_workflow_id(tick: str) -> str:
 def inbox_promises_url(public_url: str) -> str:
     """The absolute URL of the inbox's Promises page."""
     return f"{public_url.rstrip('/')}{INBOX_PATH}/promises"
+
+
+def source_workflow_id(source: str, source_id: str) -> str:
+    """One ingestion a call of a transcript source: repeated announcements collapse into it."""
+    return f"source-transcript:{source}:{source_id}"
