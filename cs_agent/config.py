@@ -196,6 +196,26 @@ class Settings(BaseSettings):
     """Signs session cookies; generated once into the data directory when unset."""
     web_session_hours: int = Field(default=12, ge=1)
 
+    # --- promises ----------------------------------------------------------------------------
+    linear_webhook_secret: SecretStr | None = None
+    """The Linear webhook's signing secret: turns on ``POST /webhooks/linear``."""
+    update_window: dt.timedelta = dt.timedelta(hours=4)
+    """Promises kept within this long of each other go to a customer in one update email."""
+    reconcile_every: dt.timedelta = dt.timedelta(minutes=15)
+    """How often workers ask the tracker about open promises (for lost webhooks) and look for
+    overdue ones (a cron schedule, so it must divide a minute, an hour or a day)."""
+
+    @field_validator("update_window", "reconcile_every", mode="before")
+    @classmethod
+    def _promise_durations(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("reconcile_every")
+    @classmethod
+    def _reconcile_schedulable(cls, value: dt.timedelta) -> dt.timedelta:
+        cron_every(value)  # raises with what would work instead
+        return value
+
     # --- transcript sources: Gong ------------------------------------------------------------
     gong_access_key: str | None = None
     """Gong API access key (Company settings → Ecosystem → API); with its secret, turns Gong on."""

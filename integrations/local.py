@@ -23,6 +23,7 @@ from cs_agent.core.domain import (
     ApprovalRequest,
     FollowUpDraft,
     IssueRef,
+    IssueState,
     OutgoingEmail,
     SentEmail,
     TrackerCustomer,
@@ -34,6 +35,7 @@ from integrations.local_customers import LocalCustomers
 from integrations.title_match import title_similarity
 from storage import repo
 from storage.db import session_scope
+from storage.repo import promises as promise_rows
 
 
 class LocalTaskTracker:
@@ -133,6 +135,17 @@ class LocalTaskTracker:
         await asyncio.to_thread(
             lambda: self._customers.attach(issue, url=url, title=title, subtitle=subtitle)
         )
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """Where each local task stands (``cs-agent tasks done/drop`` changes it). A read."""
+        with session_scope(self._engine) as session:
+            rows = promise_rows.local_tasks_by_id(session, task_ids=issue_ids)
+            states = [promise_rows.local_issue_state(row) for row in rows]
+        if updated_since is None:
+            return states
+        return [state for state in states if state.updated_at > updated_since]
 
     def _ref(self, task_id: str, number: int, title: str, *, existing: bool = False) -> IssueRef:
         return IssueRef(

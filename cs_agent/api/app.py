@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import cs_agent
-from cs_agent.api import calls, health, intake, metrics, zoom
+from cs_agent.api import calls, health, intake, linear, metrics, zoom
 from cs_agent.api.auth import Authenticator
 from cs_agent.api.deps import error_responses
 from cs_agent.api.docs import mount_docs
@@ -86,5 +86,7 @@ def create_app(
     mount_inbox(app, settings, rt)
     if slack is not None and slack.router is not None:
         app.include_router(slack.router)
+    if settings.linear_webhook_secret is not None:
+        app.include_router(linear.router)
     document_models(app, intake.OPENAPI_MODELS + zoom.OPENAPI_MODELS)
     return app

@@ -24,6 +24,8 @@ from cs_agent.config import Settings
 from cs_agent.services import (  # noqa: F401
     context,
     process_call,
+    promise_checks,
+    promise_updates,
     queues,
     reminders,
     send_followup,
@@ -95,6 +97,7 @@ class Runtime(ServiceContext):
         )
         if run_workflows:
             await reminders.schedule_reminders(settings.remind_check_every)
+            await promise_checks.schedule_promise_checks(settings.reconcile_every)
             await source_polls.schedule_source_polls(self)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())

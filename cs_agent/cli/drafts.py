@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -54,8 +55,9 @@ def on_draft(draft_id: str, action: Callable[[Runtime, str], Awaitable[T]]) -> T
 @app.command("list")
 def drafts_list(
     status: Annotated[str | None, typer.Option(help="pending, sent, rejected, failed …")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """Drafts, newest first."""
+    """Drafts, newest first: follow-ups, and updates telling customers promises were kept."""
     settings = start_command()
     # Imported here for start-up time: storage takes ~0.2 s to import.
     from storage import repo
@@ -64,19 +66,44 @@ def drafts_list(
     with open_database(settings) as engine, session_scope(engine) as session:
         rows = repo.list_drafts(session, status=status)
         calls = {row.call_id: repo.get_call(session, call_id=row.call_id) for row in rows}
-    table = Table(title="Follow-up drafts")
-    for column in ("draft", "status", "customer", "subject", "created"):
+    if as_json:
+        out.print_json(json.dumps([_draft_json(row, calls.get(row.call_id)) for row in rows]))
+        return
+    table = Table(title="Drafts")
+    for column in ("draft", "kind", "status", "customer", "subject", "created"):
         table.add_column(column)
     for row in rows:
         call = calls.get(row.call_id)
         table.add_row(
             row.id,
+            row.kind
+            if row.kind == "followup"
+            else f"{row.kind} ({'template' if row.drafted_by in (None, 'update-template') else row.drafted_by})",
             row.status,
             (call.customer_name if call else None) or "—",
             row.subject,
             f"{row.created_at:%Y-%m-%d %H:%M}",
         )
     out.print(table)
+
+
+def _draft_json(row: Any, call: Any) -> dict[str, Any]:
+    """What ``drafts list --json`` shows of a draft."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "call_id": row.call_id,
+        "status": row.status,
+        "version": row.version,
+        "customer": call.customer_name if call else None,
+        "subject": row.subject,
+        "to": list(row.to),
+        "cc": list(row.cc),
+        "in_reply_to": row.in_reply_to,
+        "drafted_by": row.drafted_by,
+        "message_id": row.message_id,
+        "created_at": row.created_at.isoformat(),
+    }
 
 
 @app.command("show")

@@ -261,6 +261,12 @@ class FollowUpDraft(BaseModel):
     provider_message_id: str | None = None
     failure_reason: str | None = None
     reject_reason: str | None = None
+    kind: str = "followup"
+    """``followup`` (a call's recap) or ``update`` (promises kept); see ``DraftKind``."""
+    in_reply_to: str | None = None
+    """For an update: the Message-ID of the follow-up it replies to, so it threads."""
+    drafted_by: str | None = None
+    """For an update: who wrote it (``update-template``, or the model's analyzer name)."""
 
 
 class ApprovalRequest(BaseModel):
@@ -330,3 +336,79 @@ class TrackerCustomer(BaseModel):
 
 
 ApprovalRequest.model_rebuild()  # it names TrackerCustomer, defined after it
+# --- promises: where a filed action item stands in its tracker -----------------------------------
+
+TrackerStateType = Literal["open", "completed", "canceled"]
+"""Linear's WorkflowState.type folded to what a promise needs: ``completed`` and ``canceled``
+as they are, every other type (triage, backlog, unstarted, started) ``open``."""
+
+
+class IssueState(BaseModel):
+    """Where a filed issue stands in the tracker."""
+
+    id: str
+    """The issue's id in the tracker (``IssueRef.id``)."""
+    identifier: str
+    """What people call it, e.g. ``ENG-12``."""
+    state_type: TrackerStateType
+    state_name: str
+    """The state as the team named it, e.g. ``Done``."""
+    updated_at: dt.datetime
+    actor: str | None = None
+    """Who made the change, when the tracker says."""
+
+
+class PromiseStatus(StrEnum):
+    """A promise (a filed action item) is open until its issue is completed or canceled."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    DROPPED = "dropped"
+
+
+class DraftKind(StrEnum):
+    """What a draft is: a call's follow-up, or an update telling the customer promises were kept."""
+
+    FOLLOWUP = "followup"
+    UPDATE = "update"
+
+
+class OverduePromise(BaseModel):
+    """What the owner of a promise past its due date is reminded of."""
+
+    item_id: str
+    title: str
+    due_date: dt.date
+    owner_name: str | None = None
+    owner_email: str | None = None
+    side: Side | None = None
+    customer: str | None = None
+    call_id: str
+    call_title: str | None = None
+    call_date: dt.date | None = None
+    issue: IssueRef | None = None
+    followup_approval_ref: dict[str, str] = Field(default_factory=dict)
+    """Where the call's follow-up was posted for approval (the thread a reminder can go to)."""
+
+
+class KeptPromise(BaseModel):
+    """A promise kept, as an update to the customer tells it."""
+
+    title: str
+    call_date: dt.date | None = None
+    call_title: str | None = None
+    issue: str | None = None
+    """The issue's identifier, e.g. ``CS-142``."""
+
+
+class UpdateRequest(BaseModel):
+    """What a drafter needs to write the update telling a customer its promises were kept."""
+
+    customer: str | None
+    kept: list[KeptPromise]
+    subject: str
+    """The reply subject (``Re: <follow-up subject>``): kept as it is, so the email threads."""
+    followup_body: str | None = None
+    """The follow-up the update replies to, for tone and context."""
+    sender_name: str | None = None
+    company_name: str | None = None

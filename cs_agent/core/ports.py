@@ -23,10 +23,13 @@ from cs_agent.core.domain import (
     CallMetadata,
     FollowUpDraft,
     IssueRef,
+    IssueState,
     OutgoingEmail,
+    OverduePromise,
     SentEmail,
     TrackerCustomer,
     Transcript,
+    UpdateRequest,
 )
 
 
@@ -129,6 +132,13 @@ class TaskTracker(Protocol):
         """
         ...
 
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """The current state of those issues (only the ones updated since ``updated_since``
+        when given). A read: safe to repeat. Ids the tracker does not know are left out."""
+        ...
+
 
 @runtime_checkable
 class ApprovalChannel(Protocol):
@@ -196,6 +206,33 @@ class InteractiveApprovals(ApprovalChannel, Protocol):
 
     def mention(self, actor: str | None) -> str:
         """How the channel's messages name ``actor`` (an audit-log actor such as ``slack:U1``)."""
+        ...
+
+
+@runtime_checkable
+class OwnerReminders(Protocol):
+    """An approval channel that can remind a promise's owner it is overdue (Slack).
+
+    Optional: a channel without it (the local inbox) has nowhere to say it, and the audit log
+    and the Promises page show the reminder instead.
+    """
+
+    async def remind_owner(self, promise: OverduePromise) -> None:
+        """Tell the owner (a direct message, else the call's approval thread) that ``promise``
+        is past its due date. Must be idempotent per (promise, due date): run again after a
+        crash between posting and recording, a channel that can look finds its earlier post."""
+        ...
+
+
+@runtime_checkable
+class UpdateDrafter(Protocol):
+    """An analyzer that can also write a customer update on promises kept (the Claude agent).
+
+    Optional: without it (the offline analyzer) updates come from a template, labelled so.
+    """
+
+    async def draft_update(self, request: UpdateRequest) -> str:
+        """The update's Markdown body. No side effect: safe to repeat; a person approves it."""
         ...
 
 

@@ -9,6 +9,7 @@ effect and before its checkpoint.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import uuid
 
@@ -21,6 +22,7 @@ from cs_agent.core.domain import (
     CallStatus,
     EmailDraft,
     IssueRef,
+    IssueState,
     TrackerCustomer,
     Transcript,
     TranscriptFormat,
@@ -189,6 +191,16 @@ class LookupOnlyTracker:
         return await with_retries(
             lambda: self._tracker.find_open_issues(query=query, customer=customer, limit=limit),
             what=f"looking up open issues like {query!r}",
+            policy=self._policy,
+        )
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """The wrapped tracker's read of issue states, with retries (a read: safe)."""
+        return await with_retries(
+            lambda: self._tracker.issue_states(issue_ids, updated_since=updated_since),
+            what="reading issue states",
             policy=self._policy,
         )
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cs_agent.core.domain import DraftStatus
+from cs_agent.core.domain import DraftKind, DraftStatus
 from cs_agent.services import approvals
 from cs_agent.web.deps import ApproverDep, FormDep, RuntimeDep
 from cs_agent.web.forms import read_edit, read_version
@@ -51,6 +51,13 @@ def back_to_draft(request: Request, call_id: str) -> RedirectResponse:
     return RedirectResponse(f"{path}#draft", status_code=303)
 
 
+def back_to_decided(request: Request, draft: DraftRow) -> RedirectResponse:
+    """Back to where the draft is shown: its call's page, or an update's own page."""
+    if draft.kind == DraftKind.UPDATE:
+        return RedirectResponse(path_for(request, "update", draft_id=draft.id), status_code=303)
+    return back_to_draft(request, draft.call_id)
+
+
 async def decide(
     request: Request,
     draft: DraftRow,
@@ -73,7 +80,7 @@ async def decide(
         flash(request, "error", f"{refused}: {refusal}.")
     else:
         flash(request, *said(made))
-    return back_to_draft(request, draft.call_id)
+    return back_to_decided(request, draft)
 
 
 @router.post("/drafts/{draft_id}/approve", name="approve")
@@ -89,10 +96,10 @@ async def approve(
     version = read_version(form)
     if version is None:
         flash(request, "error", "The form is missing the draft version; reload the page.")
-        return back_to_draft(request, draft.call_id)
+        return back_to_decided(request, draft)
     if draft.status == DraftStatus.PENDING and not draft.to:
         flash(request, "error", "Not approved: the email has no recipient yet. Edit it first.")
-        return back_to_draft(request, draft.call_id)
+        return back_to_decided(request, draft)
     if (
         form.get("confirm") != "send"
         and draft.status == DraftStatus.PENDING

@@ -260,3 +260,31 @@ class CreateAttachment(_Answer):
 def read(model: type[Model], data: Any, *, operation: str) -> Model:
     """``data`` (an operation's ``data``) as ``model``, or ``UnexpectedAnswer`` naming the field."""
     return read_answer(model, data, system=SYSTEM, what=operation)
+
+
+class _NamedState(_Answer):
+    name: str
+    type: str
+
+
+class _StatedIssue(_Answer):
+    id: str
+    identifier: str
+    updatedAt: str  # noqa: N815 (Linear's field name)
+    state: _NamedState
+
+
+class _PageInfo(_Answer):
+    hasNextPage: bool  # noqa: N815
+    endCursor: str | None = None  # noqa: N815
+
+
+class _StatedIssues(_Answer):
+    nodes: list[_StatedIssue]
+    pageInfo: _PageInfo  # noqa: N815
+
+
+class IssueStates(_Answer):
+    """``issues(filter: {id: {in: …}})``: each issue's workflow state and when it changed."""
+
+    issues: _StatedIssues

@@ -13,6 +13,7 @@ the description still carries (see ``integrations.linear.description``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cs_agent.core.domain import ActionItem, IssueRef, Owner, Side, TrackerCustomer
+from cs_agent.core.domain import ActionItem, IssueRef, IssueState, Owner, Side, TrackerCustomer
 from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized, UnexpectedAnswer
 from cs_agent.core.ports import CallContext, CheckResult
 from integrations.linear import answers
@@ -33,6 +34,7 @@ from integrations.linear.description import (
     same_customer,
 )
 from integrations.linear.errors import AUTH_FIX, SYSTEM
+from integrations.linear.states import fetch_issue_states
 from integrations.title_match import title_similarity, title_tokens
 
 log = logging.getLogger(__name__)
@@ -251,6 +253,14 @@ class LinearTaskTracker:
                 scored.append((score, node))
         scored.sort(key=lambda pair: pair[0], reverse=True)
         return [self._ref(node, existing=True) for _score, node in scored[:limit]]
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """Where each issue stands (those changed since ``updated_since`` when given). A read."""
+        if not issue_ids:
+            return []
+        return await fetch_issue_states(self._client, issue_ids, updated_since=updated_since)
 
     # --- lookups (cached) -------------------------------------------------------------------------
     async def team(self) -> Team:

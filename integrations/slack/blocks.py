@@ -112,7 +112,10 @@ def approval_message(
     draft = request.draft
     customer = request.customer.name if request.customer else "an unnamed customer"
     when = request.call_date.strftime("%b %d, %Y").replace(" 0", " ") if request.call_date else ""
-    heading = f"Follow-up for {customer}" + (f" · call of {when}" if when else "")
+    update = draft.kind == "update"  # promises kept, told to the customer: no call summary
+    heading = (
+        f"Update for {customer}: promises kept" if update else f"Follow-up for {customer}"
+    ) + (f" · call of {when}" if when else "")
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=cut(heading, HEADER_TEXT)))]
 
     about = [f"*{escape(cut(request.call_title or 'Customer call', 200))}*"]
@@ -128,8 +131,9 @@ def approval_message(
         note = escape(cut(request.tracker_customer_note, 500))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":warning: {note}")]))
 
-    blocks.append(_summary_block(request))
-    blocks.extend(_item_blocks(request))
+    if not update:
+        blocks.append(_summary_block(request))
+        blocks.extend(_item_blocks(request))
     blocks.append(DividerBlock())
     blocks.append(_email_fields(draft))
     blocks.append(_body_preview(draft))
@@ -138,6 +142,12 @@ def approval_message(
         if request.analyzer == "offline-rules"
         else escape(request.analyzer or "cs-agent")
     )
+    if update:
+        analyzer = (
+            "a template (not a model)"
+            if draft.drafted_by in (None, "update-template")
+            else f"the model ({escape(draft.drafted_by or '')})"
+        )
     blocks.append(
         ContextBlock(
             elements=[MarkdownTextObject(text=f"Draft version {draft.version} · by {analyzer}")]

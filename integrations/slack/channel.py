@@ -27,7 +27,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
+from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft, OverduePromise, Side
 from cs_agent.core.errors import ExternalError, RejectedInput, UnexpectedAnswer
 from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
@@ -35,7 +35,6 @@ from integrations.slack.answers import history_messages, posted_message, thread_
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (
     EVENT_TYPE,
-    REMINDER_EVENT_TYPE,
     approval_message,
     edit_modal,
     failure_reply,
@@ -48,6 +47,10 @@ from integrations.slack.blocks import (
 from integrations.slack.checks import check_slack
 from integrations.slack.config import SlackConfig, customer_keys
 from integrations.slack.people import SlackPeople
+from integrations.slack.promise_reminders import (
+    promise_reminder_metadata,
+    promise_reminder_text,
+)
 
 __all__ = ["SlackApprovalChannel", "SlackConfig"]
 
@@ -207,6 +210,34 @@ class SlackApprovalChannel:
             ),
         )
 
+    async def remind_owner(self, promise: OverduePromise) -> None:
+        """A reply in the call's approval thread telling the promise's owner it is overdue.
+
+        Posted only if the thread has no reminder about this promise and due date yet.
+        """
+        ref = promise.followup_approval_ref
+        if ref.get("channel") != self.name or not ref.get("ts"):
+            log.info("promise %s has no Slack thread to be reminded in", promise.item_id)
+            return
+        channel_id, thread = ref["slack_channel"], ref["ts"]
+        metadata = promise_reminder_metadata(promise)
+        if await self._in_thread(channel_id, thread, metadata):
+            log.info("the reminder about %s is already in its thread", promise.item_id)
+            return
+        mention = None
+        if promise.owner_email and promise.side != Side.CUSTOMER:
+            mention = await self._people.user_for_email(promise.owner_email)
+        mention = f"<@{mention}>" if mention else None
+        if mention is None and promise.side == Side.CUSTOMER and ref.get("owner"):
+            mention = f"<@{ref['owner']}>"
+        text = promise_reminder_text(promise, mention=mention)
+        await call_slack(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel_id, thread_ts=thread, text=text, metadata=metadata
+            ),
+        )
+
     # --- used by the listeners (the InteractiveApprovals port) ---------------------------------
 
     async def is_approver(self, user_id: str) -> bool:
@@ -360,7 +391,7 @@ class SlackApprovalChannel:
             bot_id = (await self._whoami()).get("bot_id")
             for _ in range(_THREAD_PAGES):
                 page = thread_page(await self._replies(channel_id, thread, cursor))
-                if page.has(REMINDER_EVENT_TYPE, payload, bot_id=bot_id):
+                if page.has(metadata["event_type"], payload, bot_id=bot_id):
                     return True
                 cursor = page.next_cursor
                 if cursor is None:

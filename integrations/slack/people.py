@@ -93,6 +93,24 @@ class SlackPeople:
             self._emails[key] = looked_up_user(found) if found is not None else None
         return self._emails[key]
 
+    async def user_for_email(self, email: str) -> str | None:
+        """The Slack user id of ``email`` (cached), or None when Slack does not know it."""
+        key = email.lower()
+        if key not in self._emails:
+            try:
+                found = await call_slack(
+                    "users.lookupByEmail",
+                    lambda: self._client.users_lookupByEmail(email=email),
+                    tolerate={"users_not_found"},
+                )
+            except ExternalError as error:
+                if error.transient:
+                    raise
+                log.warning("cannot look up %s in Slack: %s", email, error)
+                return None
+            self._emails[key] = looked_up_user(found) if found is not None else None
+        return self._emails[key]
+
     async def group_members(self, *, fresh: bool = False) -> frozenset[str]:
         """The approver group's members (none without a group); ``fresh`` skips the cache."""
         group = self._config.approver_group

@@ -229,3 +229,29 @@ async def test_dedupe_reads_the_customers_needs_once_it_is_known(harness: Harnes
         query="Revised pricing proposal", customer="Acme Freight"
     )
     assert needed.id not in [ref.id for ref in after]
+
+
+async def test_issue_states_report_where_filed_issues_stand(harness: Harness) -> None:
+    pricing = await harness.tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    invoice = await harness.tracker.create_issue(
+        item("Reissue the corrected invoice"), issue_id=uuid.uuid4(), call=ACME
+    )
+    harness.close(pricing)
+
+    states = {
+        state.id: state
+        for state in await harness.tracker.issue_states([pricing.id, invoice.id, str(uuid.uuid4())])
+    }
+    assert set(states) == {pricing.id, invoice.id}, "an unknown id is left out"
+    assert states[pricing.id].state_type == "completed"
+    assert states[pricing.id].identifier == pricing.identifier
+    assert states[invoice.id].state_type == "open"
+    assert all(state.updated_at.tzinfo is not None for state in states.values())
+    # A read: asking again answers the same; nothing changed since a time to come.
+    again = await harness.tracker.issue_states([pricing.id, invoice.id])
+    assert {s.id: s.state_type for s in again} == {k: v.state_type for k, v in states.items()}
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert await harness.tracker.issue_states([pricing.id, invoice.id], updated_since=later) == []
+    assert await harness.tracker.issue_states([]) == []

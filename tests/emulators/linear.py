@@ -308,6 +308,18 @@ class LinearEmulator(Emulator):
             self.state.needs[need["id"]] = need
             return need
 
+    def move_issue(self, issue_id: str, state_type: str) -> dict[str, Any]:
+        """Move an issue to its team's first state of ``state_type`` (what a person does in
+        Linear), touching ``updatedAt``. Returns the issue as it now is."""
+        with self._state_lock:
+            issue = self.state.issues[issue_id]
+            team = self.state.teams[issue["team"]["id"]]
+            issue["state"] = _public_state(
+                next(s for s in team["states"] if s["type"] == state_type)
+            )
+            issue["updatedAt"] = dt.datetime.now(dt.UTC).isoformat()
+            return dict(issue)
+
     # --- faults -----------------------------------------------------------------------------------
     def rate_limit_next(
         self,
@@ -624,6 +636,7 @@ class LinearEmulator(Emulator):
             "assignee": None,
             "labels": {"nodes": []},
             "createdAt": dt.datetime.now(dt.UTC).isoformat(),
+            "updatedAt": dt.datetime.now(dt.UTC).isoformat(),
             "archivedAt": None,
             "trashed": False,
         }
@@ -1039,6 +1052,7 @@ _FILTERABLE = {
     "customer",
     "issue",
     "slackChannelId",
+    "updatedAt",
 }
 
 

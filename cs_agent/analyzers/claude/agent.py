@@ -23,6 +23,7 @@ from claude_agent_sdk import (
     TextBlock,
 )
 
+from cs_agent.analyzers.claude import updates
 from cs_agent.analyzers.claude.call_prompt import render_call_prompt, render_nudge
 from cs_agent.analyzers.claude.credentials import credential_check, model_credentials
 from cs_agent.analyzers.claude.errors import SYSTEM, AgentError, result_error, sdk_error
@@ -33,7 +34,7 @@ from cs_agent.analyzers.claude.tools import build_tools, full_tool_name, tool_se
 from cs_agent.analyzers.claude.usage import UsageTally
 from cs_agent.analyzers.claude.windows import Window, split_windows
 from cs_agent.config import Settings
-from cs_agent.core.domain import CallAnalysis, CallMetadata, Transcript
+from cs_agent.core.domain import CallAnalysis, CallMetadata, Transcript, UpdateRequest
 from cs_agent.core.errors import ExternalError, Unavailable
 from cs_agent.core.ports import CheckResult, TaskTracker
 
@@ -147,6 +148,17 @@ class ClaudeAnalyzer:
         """The agent's options. ``preset`` swaps in Claude Code's prompt and tools (benchmarks)."""
         return agent_options(
             self._settings, allowed=allowed, server=server, workdir=workdir, preset=preset
+        )
+
+    # --- customer updates (the UpdateDrafter port) ---------------------------------------------
+    async def draft_update(self, request: UpdateRequest) -> str:
+        """The body of an update telling the customer its promises were kept (one session)."""
+
+        async def exchange(client: ClaudeSDKClient, prompt: str, tally: UsageTally) -> float:
+            return await self._exchange(client, prompt, tally, session_cost=0.0)
+
+        return await updates.draft_update(
+            request, settings=self._settings, environ=self._environ, exchange=exchange
         )
 
     # --- doctor ---------------------------------------------------------------------------------
