@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
 from cs_agent.analyzers.claude.agent import ClaudeAnalyzer, model_credentials
+from cs_agent.analyzers.no_followup import NoFollowUpRule
 from cs_agent.analyzers.rules import RulesAnalyzer
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.core.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
@@ -54,7 +55,7 @@ def choose_analyzer(settings: Settings) -> tuple[Analyzer, AdapterChoice]:
         )
     rules = RulesAnalyzer(company_name=settings.company_name, sender_name=settings.sender_name)
     forced = settings.analyzer == "rules"
-    return rules, AdapterChoice(
+    return NoFollowUpRule(rules), AdapterChoice(
         port="analyzer",
         adapter="offline-rules",
         reason="OFFLINE ANALYZER: cue-phrase rules, not a model. "

@@ -90,3 +90,20 @@ def inbox_call_url(public_url: str, call_id: str, *, anchor: str | None = "draft
     """The absolute URL of a call's page in the web inbox (at its draft by default)."""
     url = f"{public_url.rstrip('/')}{INBOX_PATH}/calls/{call_id}"
     return f"{url}#{anchor}" if anchor else url
+
+
+def draft_anyway_workflow_id(call_id: str) -> str:
+    """The workflow that drafts a follow-up the analysis found unneeded: one a call, ever."""
+    return f"draft-anyway:{call_id}"
+
+
+def mailbox_reconcile_workflow_id(draft_id: str) -> str:
+    """The workflow that checks whether a draft left in a mailbox has been sent."""
+    return f"mailbox-reconcile:{draft_id}"
+
+
+def gmail_draft_url(sender: str, gmail_draft_message_id: str) -> str:
+    """Gmail's web address of a draft, opened in the sender's account."""
+    return (
+        f"https://mail.google.com/mail/?authuser={sender}#drafts?compose={gmail_draft_message_id}"
+    )

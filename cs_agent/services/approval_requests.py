@@ -12,6 +12,7 @@ from cs_agent.core.ports import ApprovalOutcome
 from cs_agent.core.text import STORED
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.followup_policy import stored_policy
 from storage import repo
 from storage.db import session_scope
 
@@ -61,4 +62,5 @@ def approval_request_from(engine: Engine, draft_id: str) -> ApprovalRequest:
             issues=[repo.issue_from_row(item) for item in items],
             analyzer=call.analyzer or "",
             attendees=metadata.attendees,
+            policy=stored_policy(call),
         )

@@ -241,6 +241,8 @@ def draft_from_row(row: DraftRow) -> FollowUpDraft:
         provider_message_id=row.provider_message_id,
         failure_reason=row.failure_reason,
         reject_reason=row.reject_reason,
+        gmail_draft_id=row.gmail_draft_id,
+        mailbox_url=row.mailbox_url,
     )
 
 
