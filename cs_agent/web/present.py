@@ -29,6 +29,7 @@ DRAFT_STATUS_LABELS = {
     "sent": "Sent",
     "rejected": "Rejected",
     "failed": "Send failed",
+    "in_gmail": "Draft in Gmail",
 }
 PROCESSING_STATUSES = frozenset({"received", "analyzing", "filing"})
 SENDING_STATUSES = frozenset({"approved", "sending"})
