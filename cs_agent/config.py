@@ -361,6 +361,15 @@ class Settings(BaseSettings):
         return PolicyChoice(name=self.followup_policy, source=source)
 
     @property
+    def places_mailbox_drafts(self) -> bool:
+        """True when some customer's follow-up policy is ``gmail-draft`` (Gmail then needs the
+        compose scope, and workers look for drafts since sent)."""
+        return FollowUpPolicy.GMAIL_DRAFT in {
+            self.followup_policy,
+            *self.followup_policy_overrides.values(),
+        }
+
+    @property
     def is_postgres(self) -> bool:
         """True when state lives in PostgreSQL rather than SQLite."""
         return self.app_database_url.startswith("postgresql")

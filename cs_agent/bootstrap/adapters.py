@@ -160,7 +160,7 @@ def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterCh
     """
     # The Google client and smtplib are imported only when configured: they cost start-up time.
     if settings.gmail_credentials is not None:
-        from integrations.gmail.auth import load_credentials
+        from integrations.gmail.auth import DRAFT_SCOPES, SCOPES, load_credentials
         from integrations.gmail.mailer import GmailMailer, build_gmail_service
 
         sender = settings.gmail_sender
@@ -170,7 +170,10 @@ def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterCh
                 "(the user a service account acts as, or the account of the token file)"
             )
         identity = load_credentials(
-            settings.gmail_credentials, sender=sender, token_url=settings.google_token_url
+            settings.gmail_credentials,
+            sender=sender,
+            token_url=settings.google_token_url,
+            scopes=DRAFT_SCOPES if settings.places_mailbox_drafts else SCOPES,
         )
         service = build_gmail_service(
             identity.credentials,

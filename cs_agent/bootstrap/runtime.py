@@ -21,7 +21,6 @@ from cs_agent.bootstrap.adapters import build_adapters, log_choices
 from cs_agent.config import Settings
 
 # Imported for their @DBOS.workflow definitions: DBOS must know every workflow before launch.
-from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.services import (  # noqa: F401
     context,
     draft_anyway,
@@ -96,10 +95,7 @@ class Runtime(ServiceContext):
         )
         if run_workflows:
             await reminders.schedule_reminders(settings.remind_check_every)
-            if FollowUpPolicy.GMAIL_DRAFT in {
-                settings.followup_policy,
-                *settings.followup_policy_overrides.values(),
-            }:
+            if settings.places_mailbox_drafts:
                 await mailbox_drafts.schedule_mailbox_reconcile(settings.remind_check_every)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())

@@ -19,7 +19,7 @@ from cs_agent.core.domain import CallMetadata, CallStatus, CallSummary, FollowUp
 from cs_agent.core.errors import WorkflowFailure
 from cs_agent.core.followup import FollowUpPolicy, PolicyChoice, resolve_policy
 from cs_agent.core.ids import SYSTEM_ACTOR
-from cs_agent.core.ports import FollowUpNotifier
+from cs_agent.core.ports import FollowUpNotifier, MailboxDrafts
 from cs_agent.core.text import STORED
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
@@ -54,6 +54,18 @@ def policy_for_call(settings: Settings, call: CallRow) -> PolicyChoice:
     )
 
 
+def mailbox_of(ctx: ServiceContext) -> MailboxDrafts:
+    """The mailer as a place for drafts; a clear error when it is not one (no Gmail)."""
+    mailer = ctx.adapters.mailer
+    if not isinstance(mailer, MailboxDrafts):
+        raise WorkflowFailure(
+            f"the gmail-draft follow-up policy needs Gmail, but the mailer is {mailer.name}: "
+            "set CS_AGENT_GMAIL_CREDENTIALS and CS_AGENT_GMAIL_SENDER, or choose another "
+            "policy with CS_AGENT_FOLLOWUP_POLICY"
+        )
+    return mailer
+
+
 def stored_policy(call: CallRow) -> PolicyChoice | None:
     """The policy recorded on the call, if it got that far."""
     if not call.followup_policy:
@@ -76,6 +88,7 @@ async def decide_followup(ctx: ServiceContext, call_id: str) -> str:
         if policy.name == FollowUpPolicy.NONE or call.no_followup_reason:
             step = FollowUpStep.NO_DRAFT
         elif policy.name == FollowUpPolicy.GMAIL_DRAFT:
+            mailbox_of(ctx)  # before any draft exists: no Gmail, no draft to approve elsewhere
             step = FollowUpStep.MAILBOX_DRAFT
         else:
             step = FollowUpStep.APPROVAL

@@ -20,13 +20,14 @@ from cs_agent.core.domain import CallMetadata, CallStatus, DraftStatus, SentEmai
 from cs_agent.core.durations import cron_every
 from cs_agent.core.errors import WorkflowFailure
 from cs_agent.core.ids import call_id_of_draft, mailbox_reconcile_workflow_id
-from cs_agent.core.ports import ApprovalOutcome, MailboxDrafts
+from cs_agent.core.ports import ApprovalOutcome
 from cs_agent.core.text import STORED
 from cs_agent.logs import log_context
 from cs_agent.services import context
 from cs_agent.services.approval_requests import announce
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.followup_policy import mailbox_of
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import SENDS_QUEUE
 from cs_agent.services.send_followup import outgoing_email
@@ -38,18 +39,6 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "cs-agent-mailbox-reconcile"
 SENT_FROM_MAILBOX = "sent_from_mailbox"
-
-
-def mailbox_of(ctx: ServiceContext) -> MailboxDrafts:
-    """The mailer as a place for drafts; a clear error when it is not one (no Gmail)."""
-    mailer = ctx.adapters.mailer
-    if not isinstance(mailer, MailboxDrafts):
-        raise WorkflowFailure(
-            f"the gmail-draft follow-up policy needs Gmail, but the mailer is {mailer.name}: "
-            "set CS_AGENT_GMAIL_CREDENTIALS and CS_AGENT_GMAIL_SENDER, or choose another "
-            "policy with CS_AGENT_FOLLOWUP_POLICY"
-        )
-    return mailer
 
 
 @DBOS.step(name="place_in_mailbox")

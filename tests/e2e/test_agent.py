@@ -529,7 +529,7 @@ async def test_long_call_is_analysed_in_overlapping_windows_and_merged(
     for before, after in itertools.pairwise(windows):
         assert lines[before.end - 1] in sent[after.index]
     # Only the last window may draft, and later windows know what was recorded before.
-    assert [len(b["tools"]) for b in firsts] == [3, 3, 4]
+    assert [len(b["tools"]) for b in firsts] == [3, 3, 5]
     assert "Items recorded from earlier parts" in sent[2]
     assert call.expected[0]["title"] in sent[2]
     # Merged: each item once, though the shared ones were recorded by two windows.
