@@ -69,3 +69,42 @@ async def test_a_viewer_gets_no_draft_anyway_button(
         )
         assert refused.status_code == 403
         assert not has_draft(sam, call_id)
+
+
+async def test_the_page_and_the_send_confirmation_show_what_each_edit_changed(
+    approver: Inbox,
+) -> None:
+    call_id = await approver.upload_example()
+    version = await approver.address_draft(call_id)
+    draft = approver.draft_of(call_id)
+    page = await approver.get(f"/inbox/calls/{call_id}")
+    edited = await approver.post(
+        f"/inbox/drafts/{draft.id}/edit",
+        {
+            "version": str(version),
+            "subject": "Renewal: <b>next</b> steps",
+            "body": draft.body.replace("\n", "\nAdded line.\n", 1),
+            "to": "priya@acmefreight.example",
+            "csrf_token": csrf_of(page),
+        },
+        csrf_from=None,
+    )
+    assert edited.status_code == 303, text_of(edited)
+
+    shown = await approver.get(f"/inbox/calls/{call_id}")
+    text = text_of(shown)
+    assert "Changes between versions" in text
+    assert "v1 → v2 by web:dana" in text and "v2 → v3 by web:dana" in text
+    assert "<ins>priya@acmefreight.example</ins>" in shown.text  # To, added in v2
+    assert "<ins>Renewal: &lt;b&gt;next&lt;/b&gt; steps</ins>" in shown.text  # escaped
+    assert "<ins>+ Added line.</ins>" in shown.text
+
+    confirm = await approver.post(
+        f"/inbox/drafts/{draft.id}/approve",
+        {"version": str(version + 1), "csrf_token": csrf_of(shown)},
+        csrf_from=None,
+    )
+    assert confirm.status_code == 200
+    assert "Send this email?" in text_of(confirm)
+    assert "v2 → v3 by web:dana" in text_of(confirm)
+    assert approver.outbox() == [], "the confirmation sends nothing"
