@@ -88,11 +88,11 @@ def render_call(console: Console, view: CallView) -> None:
         render_next_step(console, view)
     else:
         render_no_draft(console, view)
-    render_policy(console, view)
     if view.analyzer != OFFLINE_ANALYZER:  # the offline analyzer's notes are in its banner
         for note in view.analysis_notes:
             console.print(Text(f"note: {note}", style="dim"))
     console.print(f"[dim]call {view.call_id} · {view.words} words · {usage_line(view)}[/dim]")
+    render_policy(console, view)
 
 
 def usage_line(view: CallView) -> str:
