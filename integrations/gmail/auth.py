@@ -178,6 +178,7 @@ def run_installed_app_flow(
     port: int = 0,
     open_browser: bool = True,
     timeout_seconds: float = 300,
+    scopes: tuple[str, ...] = SCOPES,
 ) -> Any:
     """Ask a person's consent in the browser (installed-app flow) and return the credentials.
 
@@ -187,7 +188,7 @@ def run_installed_app_flow(
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     try:
-        flow = InstalledAppFlow.from_client_secrets_file(str(client_secret), scopes=list(SCOPES))
+        flow = InstalledAppFlow.from_client_secrets_file(str(client_secret), scopes=list(scopes))
     except FileNotFoundError:
         raise ConfigurationError(f"{client_secret}: no such file") from None
     except (ValueError, KeyError, json.JSONDecodeError) as error:
