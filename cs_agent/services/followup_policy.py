@@ -83,8 +83,12 @@ async def decide_followup(ctx: ServiceContext, call_id: str) -> str:
         call = repo.get_call(session, call_id=call_id)
         if call is None:
             raise WorkflowFailure(f"call {call_id} does not exist")
+        # Resolved from the settings each time (a retried call follows a corrected setting);
+        # the audit log gets an event only when that changes what was recorded.
+        previous = stored_policy(call)
         policy = policy_for_call(ctx.settings, call)
         repo.record_policy(session, call_id=call_id, policy=policy)
+        changed = previous != policy
         if policy.name == FollowUpPolicy.NONE or call.no_followup_reason:
             step = FollowUpStep.NO_DRAFT
         elif policy.name == FollowUpPolicy.GMAIL_DRAFT:
@@ -92,18 +96,19 @@ async def decide_followup(ctx: ServiceContext, call_id: str) -> str:
             step = FollowUpStep.MAILBOX_DRAFT
         else:
             step = FollowUpStep.APPROVAL
-        repo.add_audit(
-            session,
-            actor=SYSTEM_ACTOR,
-            action="followup_policy",
-            call_id=call_id,
-            detail={
-                "policy": policy.name.value,
-                "source": policy.source,
-                "next": step.value,
-                "no_followup_reason": call.no_followup_reason,
-            },
-        )
+        if changed:
+            repo.add_audit(
+                session,
+                actor=SYSTEM_ACTOR,
+                action="followup_policy",
+                call_id=call_id,
+                detail={
+                    "policy": policy.name.value,
+                    "source": policy.source,
+                    "next": step.value,
+                    "no_followup_reason": call.no_followup_reason,
+                },
+            )
     log.info("follow-up policy %s (%s): %s", policy.name.value, policy.source, step.value)
     return step.value
 
