@@ -43,6 +43,7 @@ async def test_no_followup_needed_and_draft_one_anyway_once(approver: Inbox) -> 
     assert "No follow-up needed: nothing was agreed or asked" in text_of(page)
     assert "Draft one anyway" in page.text
     assert not has_draft(approver, call_id)
+    assert "Not needed" in text_of(await approver.get("/inbox/"))
 
     form = {"csrf_token": csrf_of(page)}
     path = f"/inbox/calls/{call_id}/draft-anyway"
