@@ -18,13 +18,16 @@ from cs_agent.core.domain import CallMetadata, DraftStatus
 from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.core.slack_ids import APPROVE, DRAFT_ANYWAY, EDIT, REJECT
 from cs_agent.core.transcripts import parse_transcript
-from cs_agent.services import queues
+from cs_agent.services import mailbox_drafts, queues
 from cs_agent.services.intake import submit_call
+from integrations.gmail.auth import DRAFT_SCOPES
 from storage import repo
 from storage.db import session_scope
 
 from ..conftest import EXAMPLES
+from ..emulators.gmail import GmailEmulator
 from ..emulators.slack import SlackEmulator
+from ..mailers import SENDER, GmailSetup
 from ..slack_env import (
     APPROVER,
     CHANNEL,
@@ -151,3 +154,40 @@ async def test_no_followup_needed_then_draft_one_anyway_once(
     assert len(slack.top_level(CHANNEL)) == 1, "the notice became the request, not a second post"
     assert audit_actions(runtime, call_id).count((f"slack:{APPROVER}", "draft_anyway")) == 1
     assert list(runtime.settings.outbox_dir.glob("*.eml")) == []
+
+
+async def test_gmail_draft_notifies_slack_with_the_link_and_then_shows_it_sent(
+    isolated_environment: Path, slack: SlackEmulator, tmp_path: Path
+) -> None:
+    gmail = GmailEmulator().start()
+    try:
+        gmail.mailbox(SENDER)
+        token = gmail.authorized_user_file(tmp_path / "t.json", SENDER, scopes=list(DRAFT_SCOPES))
+        settings = GmailSetup(gmail, token).settings(
+            slack_settings(isolated_environment, slack),
+            followup_policy_overrides={"acmefreight.example": FollowUpPolicy.GMAIL_DRAFT},
+        )
+        runtime = Runtime(settings)
+        await runtime.start()
+        try:
+            _call_id, draft_id = await process_example(runtime)
+            (message,) = slack.top_level(CHANNEL)
+            (placed,) = gmail.drafts_of(SENDER)
+            gmail.send_draft(SENDER, placed)
+            assert await mailbox_drafts.reconcile_mailbox_draft(draft_id)
+
+            def shows_sent() -> bool:
+                return "from the sender's Gmail" in texts_of(slack.message(CHANNEL, message["ts"]))
+
+            await eventually(shows_sent)
+        finally:
+            await runtime.stop()
+    finally:
+        gmail.stop()
+
+    text = texts_of(message)
+    assert actions_of(message) == [], "no Approve button: the sender sends it from Gmail"
+    assert "Draft in Gmail" in text and "|Open in Gmail>" in text
+    assert "priya.natarajan@acmefreight.example" in text and "*Summary*" in text
+    assert "Follow-up policy: *gmail-draft* (override domain acmefreight.example)" in text
+    assert len(slack.top_level(CHANNEL)) == 1
