@@ -229,7 +229,8 @@ class CallStatus(StrEnum):
     FILING = "filing"
     AWAITING_APPROVAL = "awaiting_approval"
     COMPLETED = "completed"
-    """The follow-up went out, or was rejected: nothing more will happen."""
+    """The follow-up went out, or was rejected, or no email was drafted (the follow-up policy
+    is ``none``, or none was needed): nothing more will happen unless a person asks."""
     FAILED = "failed"
 
 
