@@ -100,10 +100,3 @@ def draft_anyway_workflow_id(call_id: str) -> str:
 def mailbox_reconcile_workflow_id(draft_id: str) -> str:
     """The workflow that checks whether a draft left in a mailbox has been sent."""
     return f"mailbox-reconcile:{draft_id}"
-
-
-def gmail_draft_url(sender: str, gmail_draft_message_id: str) -> str:
-    """Gmail's web address of a draft, opened in the sender's account."""
-    return (
-        f"https://mail.google.com/mail/?authuser={sender}#drafts?compose={gmail_draft_message_id}"
-    )
