@@ -14,15 +14,17 @@ import logging
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
 
+from cs_agent.core.errors import WorkflowFailure
 from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.core.ids import draft_anyway_workflow_id
 from cs_agent.logs import log_context
 from cs_agent.services import context
 from cs_agent.services.context import ServiceContext
-from cs_agent.services.followup_policy import stored_policy
+from cs_agent.services.failures import failure_reason
+from cs_agent.services.followup_policy import mailbox_of, stored_policy
 from cs_agent.services.mailbox_drafts import place_in_mailbox
 from cs_agent.services.observe import observed
-from cs_agent.services.process_call import request_approval, save_draft
+from cs_agent.services.process_call import mark_call_failed, request_approval, save_draft
 from cs_agent.services.queues import CALLS_QUEUE
 from storage import repo
 from storage.db import session_scope
@@ -89,25 +91,47 @@ async def draft_followup_anyway(call_id: str) -> str:
     """Draft the call's follow-up under its policy; the draft id."""
     ctx = context.current()
     with log_context(call_id=call_id, workflow_id=DBOS.workflow_id):
-        draft_id = await save_draft(ctx, call_id)
-        mailbox = await adopt_notice(ctx, call_id, draft_id)
-        if mailbox:
-            await place_in_mailbox(ctx, draft_id)
-        await request_approval(ctx, draft_id)
+        try:
+            mailbox = await drafting_into_mailbox(ctx, call_id)
+            draft_id = await save_draft(ctx, call_id)
+            await adopt_notice(ctx, call_id, draft_id)
+            if mailbox:
+                await place_in_mailbox(ctx, draft_id)
+            await request_approval(ctx, draft_id)
+        except Exception as error:
+            reason = failure_reason(error, call_id=call_id)
+            log.warning("drafting call %s anyway failed: %s", call_id, reason)
+            await mark_call_failed(ctx, call_id, reason)
+            raise WorkflowFailure(reason) from None
         return draft_id
+
+
+@DBOS.step(name="drafting_into_mailbox")
+@observed("drafting_into_mailbox")
+async def drafting_into_mailbox(ctx: ServiceContext, call_id: str) -> bool:
+    """Whether the call's policy places the draft in the sender's mailbox; refused before any
+    draft exists when that mailbox cannot be reached (no Gmail)."""
+    with session_scope(ctx.engine) as session:
+        call = repo.get_call(session, call_id=call_id)
+        policy = stored_policy(call) if call is not None else None
+    if policy is not None and policy.name == FollowUpPolicy.GMAIL_DRAFT:
+        mailbox_of(ctx)
+        return True
+    return False
 
 
 @DBOS.step(name="adopt_notice")
 @observed("adopt_notice")
-async def adopt_notice(ctx: ServiceContext, call_id: str, draft_id: str) -> bool:
+async def adopt_notice(ctx: ServiceContext, call_id: str, draft_id: str) -> None:
     """Point the new draft at the channel's "no follow-up needed" message, so that message
-    becomes the draft's (updated, not a second one). True under the ``gmail-draft`` policy."""
+    becomes the draft's (updated, not a second one)."""
     with session_scope(ctx.engine) as session:
         call = repo.get_call(session, call_id=call_id)
         row = repo.get_draft(session, draft_id=draft_id)
-        if call is None or row is None:
-            return False
-        if not row.approval_ref and call.followup_notice_ref:
+        if (
+            call is not None
+            and row is not None
+            and call.followup_notice_ref
+            and not row.approval_ref
+        ):
             repo.set_approval_ref(session, draft_id=draft_id, ref=dict(call.followup_notice_ref))
-        policy = stored_policy(call)
-    return policy is not None and policy.name == FollowUpPolicy.GMAIL_DRAFT

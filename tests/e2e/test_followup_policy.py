@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
 from cs_agent.core.domain import Attendee, CallMetadata, Side
@@ -212,3 +214,18 @@ def test_cli_json_says_why_no_followup_was_needed(
     anyway = cs_agent("drafts", "anyway", data["call_id"])
     assert anyway.returncode == 0, anyway.stderr
     assert "Drafted draft-" in anyway.stdout
+
+
+async def test_draft_anyway_under_gmail_draft_without_gmail_fails_leaving_no_draft(
+    settings: Settings,
+) -> None:
+    async with started(settings, followup_policy=FollowUpPolicy.GMAIL_DRAFT) as runtime:
+        call_id = await process(runtime, *internal_call())
+        asked = await request_draft_anyway(runtime, call_id, actor="cli:dana")
+        assert asked.started and asked.workflow_id is not None
+        with pytest.raises(Exception, match="needs Gmail"):
+            await queues.wait_for(asked.workflow_id, timeout=60)
+        view = load_call_view(runtime, call_id)
+        assert view is not None and view.status == "failed"
+        assert "CS_AGENT_GMAIL_CREDENTIALS" in (view.failure_reason or "")
+        assert view.draft is None and drafts(runtime) == 0 and outbox(runtime) == []
