@@ -14,7 +14,7 @@ import pytest
 
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
-from cs_agent.core.domain import Attendee, CallMetadata, Side
+from cs_agent.core.domain import CallMetadata
 from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.core.transcripts import parse_transcript
 from cs_agent.services import queues
@@ -25,6 +25,7 @@ from storage import repo
 from storage.db import session_scope
 
 from ..conftest import EXAMPLES
+from .followup_calls import INTERNAL_VTT, internal_call, internal_meta
 from .test_cli import cs_agent
 
 
@@ -125,17 +126,6 @@ async def test_override_by_name_applies_and_others_keep_the_default(settings: Se
     assert other_view.policy.name == FollowUpPolicy.NONE
 
 
-def internal_call() -> tuple[bytes, CallMetadata]:
-    data, meta = acme()
-    meta.attendees = [
-        Attendee(name=a.name, email=a.email, side=Side.US)
-        for a in meta.attendees
-        if a.side == Side.US
-    ]
-    meta.source_id = "internal-sync"
-    return data, meta
-
-
 async def test_internal_call_needs_no_followup_until_someone_asks(settings: Settings) -> None:
     async with started(settings) as runtime:
         call_id = await process(runtime, *internal_call())
@@ -197,14 +187,11 @@ def test_cli_json_shows_the_policy_and_none_keeps_the_outbox_empty(
 def test_cli_json_says_why_no_followup_was_needed(
     isolated_environment: Path, tmp_path: Path
 ) -> None:
-    meta = json.loads((EXAMPLES / "acme-renewal.meta.json").read_text())
-    meta["attendees"] = [a for a in meta["attendees"] if a["side"] == "us"]
-    meta["source_id"] = "internal"
     meta_file = tmp_path / "internal.meta.json"
-    meta_file.write_text(json.dumps(meta))
-    result = cs_agent(
-        "process", str(EXAMPLES / "acme-renewal.vtt"), "--metadata", str(meta_file), "--json"
-    )
+    meta_file.write_text(json.dumps(internal_meta()))
+    transcript = tmp_path / "internal.vtt"
+    transcript.write_bytes(INTERNAL_VTT)
+    result = cs_agent("process", str(transcript), "--metadata", str(meta_file), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["draft"] is None

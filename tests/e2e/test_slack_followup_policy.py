@@ -4,7 +4,6 @@ draft, and Draft one anyway through the real listener (approvers only, once per 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
-from cs_agent.core.domain import CallMetadata, DraftStatus
+from cs_agent.core.domain import DraftStatus
 from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.core.slack_ids import APPROVE, DRAFT_ANYWAY, EDIT, REJECT
 from cs_agent.core.transcripts import parse_transcript
@@ -24,7 +23,6 @@ from integrations.gmail.auth import DRAFT_SCOPES
 from storage import repo
 from storage.db import session_scope
 
-from ..conftest import EXAMPLES
 from ..emulators.gmail import GmailEmulator
 from ..emulators.slack import SlackEmulator
 from ..mailers import SENDER, GmailSetup
@@ -41,6 +39,7 @@ from ..slack_env import (
     slack_settings,
     texts_of,
 )
+from .followup_calls import internal_call
 
 
 @pytest.fixture
@@ -75,14 +74,9 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def internal_sync(runtime: Runtime) -> str:
-    meta = json.loads((EXAMPLES / "acme-renewal.meta.json").read_text())
-    meta["attendees"] = [a for a in meta["attendees"] if a["side"] == "us"]
-    meta["source_id"] = "internal-sync"
+    data, meta = internal_call()
     submission = await submit_call(
-        runtime,
-        transcript=parse_transcript((EXAMPLES / "acme-renewal.vtt").read_bytes()),
-        metadata=CallMetadata.model_validate(meta),
-        source="test",
+        runtime, transcript=parse_transcript(data), metadata=meta, source="test"
     )
     await queues.wait_for(submission.workflow_id, timeout=60)
     return submission.call_id

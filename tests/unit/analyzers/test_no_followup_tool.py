@@ -4,7 +4,7 @@ refuses it; and the offline rule that plays the same part."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs_agent.analyzers.claude.checks import ToolRejection
@@ -24,6 +24,9 @@ from cs_agent.core.domain import (
     EmailDraft,
     Owner,
     Side,
+    Transcript,
+    TranscriptFormat,
+    Utterance,
 )
 
 from ...emulators.scripted_calls import example, item_input
@@ -104,8 +107,19 @@ def test_offline_rule_internal_call_nothing_agreed_and_a_real_call() -> None:
     assert offline_no_followup_reason(analysis([]), both) == NOTHING_AGREED
     assert offline_no_followup_reason(analysis([item(Side.US)]), both) is None
     assert offline_no_followup_reason(analysis([item(Side.US)]), unknown) is None
+    # Nothing agreed, but a question asked: worth a reply.
+    asked = Transcript(
+        format=TranscriptFormat.TEXT,
+        utterances=[Utterance(speaker="Priya", text="Can you check the invoice?")],
+    )
+    small_talk = Transcript(
+        format=TranscriptFormat.TEXT, utterances=[Utterance(speaker="Priya", text="Thanks, bye.")]
+    )
+    assert offline_no_followup_reason(analysis([]), both, asked) is None
+    assert offline_no_followup_reason(analysis([]), both, small_talk) == NOTHING_AGREED
 
 
+@settings(deadline=None)  # no test asserts time; a loaded machine is slow
 @given(st.text(max_size=300))
 def test_any_reason_text_is_kept_bounded_or_refused(text: str) -> None:
     state = state_for()
@@ -116,3 +130,22 @@ def test_any_reason_text_is_kept_bounded_or_refused(text: str) -> None:
         return
     assert state.no_followup_reason is not None
     assert len(state.no_followup_reason) <= 500 and len(state.no_followup_reason.split()) >= 4
+
+
+def test_a_speaker_the_metadata_does_not_list_is_not_taken_for_our_side() -> None:
+    # What a Zoom event gives: only the host is listed; the customer spoke all the same.
+    host = CallMetadata(attendees=[Attendee(name="dana@ours.example", side=Side.US)])
+    ours = CallMetadata(attendees=[Attendee(name="Dana Reyes", side=Side.US)])
+    spoken = Transcript(
+        format=TranscriptFormat.TEXT,
+        utterances=[
+            Utterance(speaker="Dana", text="I will send the plan."),
+            Utterance(speaker="Priya", text="Thanks."),
+        ],
+    )
+    alone = Transcript(
+        format=TranscriptFormat.TEXT, utterances=[Utterance(speaker="Dana", text="Noted.")]
+    )
+    assert offline_no_followup_reason(analysis([item(Side.US)]), host, spoken) is None
+    assert offline_no_followup_reason(analysis([item(Side.US)]), ours, spoken) is None
+    assert offline_no_followup_reason(analysis([item(Side.US)]), ours, alone) == INTERNAL_CALL

@@ -3,7 +3,7 @@ and every problem names its line."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs_agent.cli.draft_file import parse_draft_file, render_draft_file
@@ -12,6 +12,7 @@ ADDRESS = st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.example", fullmatch=True)
 ONE_LINE = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80)
 
 
+@settings(deadline=None)  # no test asserts time; a loaded machine is slow
 @given(
     to=st.lists(ADDRESS, max_size=3),
     cc=st.lists(ADDRESS, max_size=3),
@@ -37,6 +38,7 @@ def test_problems_name_their_lines() -> None:
     assert read.lines["to"] == 2 and read.body == "Hi\n"
 
 
+@settings(deadline=None)  # no test asserts time; a loaded machine is slow
 @given(st.text(max_size=300))
 def test_any_text_reads_or_says_why(text: str) -> None:
     read = parse_draft_file(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs_agent.core.domain import (
@@ -78,6 +78,7 @@ def test_policy_none_says_so_and_offers_nothing() -> None:
     assert actions_of({"blocks": blocks}) == []
 
 
+@settings(deadline=None)  # no test asserts time; a loaded machine is slow
 @given(st.text(max_size=3000), st.text(max_size=300))
 def test_hostile_reasons_and_titles_are_escaped_and_fit(reason: str, title: str) -> None:
     text, blocks = notice_message(
