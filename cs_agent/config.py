@@ -193,6 +193,62 @@ class Settings(BaseSettings):
     """Signs session cookies; generated once into the data directory when unset."""
     web_session_hours: int = Field(default=12, ge=1)
 
+    # --- transcript sources: Gong ------------------------------------------------------------
+    gong_access_key: str | None = None
+    """Gong API access key (Company settings → Ecosystem → API); with its secret, turns Gong on."""
+    gong_access_key_secret: SecretStr | None = None
+    """The access key's secret."""
+    gong_api_url: str = "https://api.gong.io"
+    """Gong's API base URL (your tenant's, as the API page shows it)."""
+    gong_webhook_public_key: str | None = None
+    """The automation rule's public key ("Signed JWT header"): PEM, or the bare base64 Gong shows."""
+    gong_webhook_secret: SecretStr | None = None
+    """The token in the rule's URL ("URL includes key"): ``/webhooks/gong?token=…``."""
+
+    # --- transcript sources: Google Meet -----------------------------------------------------
+    meet_credentials: Path | None = None
+    """A service-account key (domain-wide delegation) or an OAuth token file with the Meet scope."""
+    meet_user: str | None = None
+    """The Workspace user whose meetings are read (the user a service account acts as)."""
+    meet_api_url: str = "https://meet.googleapis.com/"
+    google_calendar_api_url: str = "https://www.googleapis.com/calendar/v3/"
+    """Where the Calendar API is asked for a conference's event (its attendees' emails)."""
+    workspace_events_api_url: str = "https://workspaceevents.googleapis.com/"
+    meet_poll: dt.timedelta | None = None
+    """Poll recent conference records this often (``5m``), for servers without a public URL."""
+    meet_pubsub_topic: str | None = None
+    """``projects/P/topics/T``: where ``sources meet subscribe`` asks Meet's events to go."""
+    google_push_audience: str | None = None
+    """The audience of the Pub/Sub push subscription's OIDC token; mounts ``/webhooks/google-meet``."""
+    google_push_service_account: str | None = None
+    """The service-account email the push subscription signs its tokens as."""
+    google_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    """Where Google's token-signing certificates are fetched (replaced for a test)."""
+
+    @field_validator("meet_poll", mode="before")
+    @classmethod
+    def _poll_duration(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @property
+    def gong_configured(self) -> bool:
+        """True when Gong's access key and secret are set."""
+        return bool(self.gong_access_key and self.gong_access_key_secret)
+
+    @property
+    def gong_webhook_configured(self) -> bool:
+        """True when Gong is configured and its webhook can be verified (public key or token)."""
+        return self.gong_configured and bool(
+            self.gong_webhook_public_key or self.gong_webhook_secret
+        )
+
+    @property
+    def meet_configured(self) -> bool:
+        """True when Google Meet credentials are set."""
+        return self.meet_credentials is not None
+
     # --- follow-up policy --------------------------------------------------------------------
     followup_policy: FollowUpPolicy = FollowUpPolicy.APPROVAL
     """``approval`` (a person approves the draft), ``gmail-draft`` (a draft in the sender's

@@ -16,6 +16,7 @@ from cs_agent.api.docs import mount_docs
 from cs_agent.api.errors import install_error_handlers
 from cs_agent.api.guard import BrowserGuard
 from cs_agent.api.openapi import document_models
+from cs_agent.api.source_webhooks import include_source_webhooks
 from cs_agent.api.url_text import NulInUrlGuard
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
@@ -79,6 +80,7 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(zoom.router)
+    include_source_webhooks(app, settings)
     app.include_router(health.router)
     app.include_router(metrics.router)
     mount_inbox(app, settings, rt)

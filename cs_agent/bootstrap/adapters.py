@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from cs_agent.analyzers.claude.agent import ClaudeAnalyzer, model_credentials
 from cs_agent.analyzers.no_followup import NoFollowUpRule
 from cs_agent.analyzers.rules import RulesAnalyzer
+from cs_agent.bootstrap.sources import build_sources
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.core.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
 from cs_agent.services.approval_requests import approval_request_from
@@ -33,13 +34,16 @@ def build_adapters(settings: Settings, engine: Engine) -> Adapters:
     tracker, tracker_choice = choose_tracker(settings, engine)
     approvals, approvals_choice = choose_approvals(settings, engine)
     mailer, mailer_choice = choose_mailer(settings, engine)
+    zoom = ZoomDownloader(api_url=settings.zoom_api_url, max_bytes=settings.max_transcript_bytes)
+    sources, source_choices = build_sources(settings, zoom)
     return Adapters(
         analyzer=analyzer,
         tracker=tracker,
         approvals=approvals,
         mailer=mailer,
-        zoom=ZoomDownloader(api_url=settings.zoom_api_url, max_bytes=settings.max_transcript_bytes),
-        choices=[analyzer_choice, tracker_choice, approvals_choice, mailer_choice],
+        zoom=zoom,
+        sources=sources,
+        choices=[analyzer_choice, tracker_choice, approvals_choice, mailer_choice, *source_choices],
     )
 
 

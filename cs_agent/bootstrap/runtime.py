@@ -29,6 +29,8 @@ from cs_agent.services import (  # noqa: F401
     queues,
     reminders,
     send_followup,
+    source_ingest,
+    source_polls,
     zoom_ingest,
 )
 from cs_agent.services.context import Adapters, ServiceContext
@@ -97,6 +99,7 @@ class Runtime(ServiceContext):
             await reminders.schedule_reminders(settings.remind_check_every)
             if settings.places_mailbox_drafts:
                 await mailbox_drafts.schedule_mailbox_reconcile(settings.remind_check_every)
+            await source_polls.schedule_source_polls(self)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())
         log.info(

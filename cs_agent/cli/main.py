@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from cs_agent.cli import auth, calls, draft_edit, drafts, users  # noqa: F401 (draft_edit adds `drafts edit`)
+from cs_agent.cli import auth, calls, draft_edit, drafts, sources, users  # noqa: F401 (draft_edit adds `drafts edit`)
 from cs_agent.cli.common import CliError, err
 from cs_agent.cli.doctor import doctor
 from cs_agent.cli.operations import costs, purge
@@ -30,6 +30,7 @@ app.add_typer(drafts.app, name="drafts")
 app.add_typer(calls.app, name="calls")
 app.add_typer(auth.app, name="auth")
 app.add_typer(users.app, name="web")
+app.add_typer(sources.app, name="sources")
 
 
 def main() -> None:
