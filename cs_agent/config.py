@@ -17,6 +17,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from cs_agent.core.durations import cron_every, parse_duration
+from cs_agent.core.followup import FollowUpPolicy, PolicyChoice, parse_overrides, parse_policy
 from cs_agent.core.passwords import is_password_hash
 
 
@@ -272,6 +273,30 @@ class Settings(BaseSettings):
         """True when Google Meet credentials are set."""
         return self.meet_credentials is not None
 
+    # --- follow-up policy --------------------------------------------------------------------
+    followup_policy: FollowUpPolicy = FollowUpPolicy.APPROVAL
+    """``approval`` (a person approves the draft), ``gmail-draft`` (a draft in the sender's
+    Gmail, to send from there) or ``none`` (items filed, no email)."""
+    followup_policy_overrides: Annotated[dict[str, FollowUpPolicy], NoDecode] = Field(
+        default_factory=dict
+    )
+    """Per customer: ``acme.com=none,Globex=gmail-draft,tier:enterprise=approval`` or JSON."""
+
+    @field_validator("followup_policy", mode="before")
+    @classmethod
+    def _policy_by_name(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_policy(value, where="CS_AGENT_FOLLOWUP_POLICY")
+        return value
+
+    @field_validator("followup_policy_overrides", mode="before")
+    @classmethod
+    def _overrides_from_text(cls, value: object) -> object:
+        try:
+            return parse_overrides(value)
+        except ValueError as error:
+            raise ValueError(f"CS_AGENT_FOLLOWUP_POLICY_OVERRIDES: {error}") from None
+
     @field_validator("remind_after", "remind_check_every", mode="before")
     @classmethod
     def _durations(cls, value: object) -> object:
@@ -417,6 +442,23 @@ class Settings(BaseSettings):
     def web_sign_in_configured(self) -> bool:
         """True when the web inbox has a credential; without one it serves loopback only."""
         return bool(self.web_users) or self.web_admin_token is not None
+
+    @property
+    def default_followup_policy(self) -> PolicyChoice:
+        """The policy for customers no override names, and whether it was set or defaulted."""
+        source = (
+            "CS_AGENT_FOLLOWUP_POLICY" if "followup_policy" in self.model_fields_set else "default"
+        )
+        return PolicyChoice(name=self.followup_policy, source=source)
+
+    @property
+    def places_mailbox_drafts(self) -> bool:
+        """True when some customer's follow-up policy is ``gmail-draft`` (Gmail then needs the
+        compose scope, and workers look for drafts since sent)."""
+        return FollowUpPolicy.GMAIL_DRAFT in {
+            self.followup_policy,
+            *self.followup_policy_overrides.values(),
+        }
 
     @property
     def is_postgres(self) -> bool:

@@ -22,6 +22,7 @@ from cs_agent.core.domain import (
     ActionItem,
     ApprovalRequest,
     FollowUpDraft,
+    FollowUpNotice,
     IssueRef,
     IssueState,
     OutgoingEmail,
@@ -176,6 +177,14 @@ class LocalApprovalChannel:
             "show": f"cs-agent drafts show {draft_id}",
             "status_url": call_status_url(self._public_url, request.call_id),
             "inbox_url": inbox_call_url(self._public_url, request.call_id),
+        }
+
+    async def notify_no_draft(self, notice: FollowUpNotice) -> dict[str, str]:
+        """Nothing to post: the call's page says there is no draft, and why. Says where."""
+        return {
+            "channel": self.name,
+            "status_url": call_status_url(self._public_url, notice.call_id),
+            "inbox_url": inbox_call_url(self._public_url, notice.call_id),
         }
 
     async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:

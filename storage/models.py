@@ -62,6 +62,19 @@ class CallRow(SQLModel, table=True):
     workflow_id: str = Field(max_length=128)
     signature: str | None = Field(default=None, max_length=64, unique=True, index=True)
     """The request signature that delivered this call: an exact replay finds the call by it."""
+    followup_policy: str | None = Field(default=None, max_length=32)
+    """The follow-up policy in force for this call (``approval``, ``gmail-draft``, ``none``)."""
+    followup_policy_source: str | None = Field(default=None, max_length=255)
+    """Where that policy came from: ``default``, the setting, or the override that matched."""
+    no_followup_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """Why the analysis found no follow-up email needed (no draft was made)."""
+    followup_notice_ref: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    """Where the channel said that no draft was made (a Slack message), when it did."""
+    drafted_anyway_by: str | None = Field(default=None, max_length=255)
+    """Who asked for a draft after the analysis found none needed (set once, conditionally)."""
+    drafted_anyway_at: dt.datetime | None = None
 
 
 class ActionItemRow(SQLModel, table=True):
@@ -130,6 +143,10 @@ class DraftRow(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reminded_at: dt.datetime | None = None
     """When the one reminder about this pending draft was claimed (set once, conditionally)."""
+    gmail_draft_id: str | None = Field(default=None, max_length=255)
+    """The draft placed in the sender's Gmail under the ``gmail-draft`` policy."""
+    mailbox_url: str | None = Field(default=None, max_length=1000)
+    """Where the sender opens that draft."""
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     kind: str = Field(default="followup", max_length=16, index=True)

@@ -23,6 +23,8 @@ from cs_agent.config import Settings
 # Imported for their @DBOS.workflow definitions: DBOS must know every workflow before launch.
 from cs_agent.services import (  # noqa: F401
     context,
+    draft_anyway,
+    mailbox_drafts,
     process_call,
     promise_checks,
     promise_updates,
@@ -98,6 +100,8 @@ class Runtime(ServiceContext):
         if run_workflows:
             await reminders.schedule_reminders(settings.remind_check_every)
             await promise_checks.schedule_promise_checks(settings.reconcile_every)
+            if settings.places_mailbox_drafts:
+                await mailbox_drafts.schedule_mailbox_reconcile(settings.remind_check_every)
             await source_polls.schedule_source_polls(self)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())

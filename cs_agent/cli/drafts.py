@@ -163,3 +163,26 @@ def drafts_reject(
 
     decision = on_draft(draft_id, reject_draft)
     out.print(f"Rejected {decision.draft.id}; nothing will be sent.")
+
+
+@app.command("anyway")
+def drafts_anyway(
+    call_id: Annotated[str, typer.Argument(help="The call the analysis found needed no email.")],
+) -> None:
+    """Draft the follow-up of a call the analysis found needed none (it then waits as usual)."""
+    settings = start_command()
+    # Imported here for start-up time: the services load storage (~0.3 s).
+    from cs_agent.services.draft_anyway import DraftAnyway, request_draft_anyway
+
+    async def ask(runtime: Runtime) -> tuple[DraftAnyway, Any]:
+        result = await request_draft_anyway(runtime, call_id, actor=actor())
+        if result.workflow_id is None:
+            return result, None
+        return result, await queues.wait_for(result.workflow_id)
+
+    result, draft_id = run_with_runtime(settings, ask)
+    if result.workflow_id is None:
+        raise CliError(f"no draft made for {call_id}: {result.detail}")
+    if not result.started:
+        err.print(f"[dim]{result.detail}; showing that draft.[/dim]")
+    out.print(f"Drafted {draft_id}: see it with cs-agent drafts show {draft_id}", soft_wrap=True)

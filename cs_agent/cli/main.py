@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from cs_agent.cli import auth, calls, drafts, sources, tasks, users
+from cs_agent.cli import auth, calls, draft_edit, drafts, sources, tasks, users  # noqa: F401 (draft_edit adds `drafts edit`)
 from cs_agent.cli.common import CliError, err
 from cs_agent.cli.doctor import doctor
 from cs_agent.cli.operations import costs, purge

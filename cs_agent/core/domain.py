@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cs_agent.core.followup import PolicyChoice
 from cs_agent.core.text import StorableStr
 
 OFFLINE_ANALYZER = "offline-rules"
@@ -215,6 +216,9 @@ class CallAnalysis(BaseModel):
     usage: Usage | None = None
     notes: list[str] = Field(default_factory=list)
     """Anything a reader should know about how this analysis was made."""
+    no_followup_reason: str | None = None
+    """Set when the analyzer found that no follow-up email is needed, and why. ``email`` is
+    then what a person gets if they ask for a draft anyway."""
 
 
 class CallStatus(StrEnum):
@@ -225,7 +229,8 @@ class CallStatus(StrEnum):
     FILING = "filing"
     AWAITING_APPROVAL = "awaiting_approval"
     COMPLETED = "completed"
-    """The follow-up went out, or was rejected: nothing more will happen."""
+    """The follow-up went out, or was rejected, or no email was drafted (the follow-up policy
+    is ``none``, or none was needed): nothing more will happen unless a person asks."""
     FAILED = "failed"
 
 
@@ -238,6 +243,8 @@ class DraftStatus(StrEnum):
     SENT = "sent"
     REJECTED = "rejected"
     FAILED = "failed"
+    IN_GMAIL = "in_gmail"
+    """Placed in the sender's Gmail (the ``gmail-draft`` policy): a person sends it there."""
 
 
 class FollowUpDraft(BaseModel):
@@ -267,6 +274,10 @@ class FollowUpDraft(BaseModel):
     """For an update: the Message-ID of the follow-up it replies to, so it threads."""
     drafted_by: str | None = None
     """For an update: who wrote it (``update-template``, or the model's analyzer name)."""
+    gmail_draft_id: str | None = None
+    """The draft in the sender's Gmail, under the ``gmail-draft`` policy."""
+    mailbox_url: str | None = None
+    """Where the sender opens that draft in their mailbox."""
 
 
 class ApprovalRequest(BaseModel):
@@ -288,6 +299,36 @@ class ApprovalRequest(BaseModel):
     """The call's customer as the tracker knows it (its owner, its channel), when it does."""
     tracker_customer_note: str | None = None
     """Why the call has no tracker customer (not in Linear, and not created), for the message."""
+    policy: PolicyChoice | None = None
+    """The follow-up policy in force for the call, and where it came from."""
+
+
+class FollowUpNotice(BaseModel):
+    """What a channel shows when a call ends with no draft: the policy said none, or the
+    analysis found no follow-up needed (then a person may ask for one anyway)."""
+
+    call_id: str
+    call_title: str | None
+    call_date: dt.date | None
+    customer: Customer | None
+    summary: CallSummary
+    action_items: list[ActionItem]
+    issues: list[IssueRef | None]
+    analyzer: str
+    policy: PolicyChoice
+    no_followup_reason: str | None = None
+    """Set when the analysis found no email needed; None when the policy is ``none``."""
+    drafted_anyway_by: str | None = None
+    """Who asked for a draft anyway, once someone has."""
+    ref: dict[str, str] = Field(default_factory=dict)
+    """Where the notice was posted before, so it is updated rather than posted again."""
+    tracker_customer: TrackerCustomer | None = None
+    """The call's customer as the tracker knows it: its channel, when none is configured."""
+
+    @property
+    def offers_draft(self) -> bool:
+        """Whether a person may still ask for a draft (the analysis, not the policy, said no)."""
+        return self.no_followup_reason is not None and self.drafted_anyway_by is None
 
 
 class OutgoingEmail(BaseModel):
@@ -335,7 +376,9 @@ class TrackerCustomer(BaseModel):
     url: str | None = None
 
 
-ApprovalRequest.model_rebuild()  # it names TrackerCustomer, defined after it
+# Both name TrackerCustomer, defined after them.
+ApprovalRequest.model_rebuild()
+FollowUpNotice.model_rebuild()
 # --- promises: where a filed action item stands in its tracker -----------------------------------
 
 TrackerStateType = Literal["open", "completed", "canceled"]

@@ -131,6 +131,16 @@ def inbox_promises_url(public_url: str) -> str:
     return f"{public_url.rstrip('/')}{INBOX_PATH}/promises"
 
 
+def draft_anyway_workflow_id(call_id: str) -> str:
+    """The workflow that drafts a follow-up the analysis found unneeded: one a call, ever."""
+    return f"draft-anyway:{call_id}"
+
+
+def mailbox_reconcile_workflow_id(draft_id: str) -> str:
+    """The workflow that checks whether a draft left in a mailbox has been sent."""
+    return f"mailbox-reconcile:{draft_id}"
+
+
 def source_workflow_id(source: str, source_id: str) -> str:
     """One ingestion a call of a transcript source: repeated announcements collapse into it."""
     return f"source-transcript:{source}:{source_id}"

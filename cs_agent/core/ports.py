@@ -22,6 +22,7 @@ from cs_agent.core.domain import (
     CallAnalysis,
     CallMetadata,
     FollowUpDraft,
+    FollowUpNotice,
     IssueRef,
     IssueState,
     OutgoingEmail,
@@ -289,4 +290,35 @@ class TranscriptDownloader(Protocol):
 
     async def download(self, url: str, *, token: str) -> bytes:
         """The file's bytes. A GET: safe to repeat after a crash."""
+        ...
+
+
+@runtime_checkable
+class FollowUpNotifier(Protocol):
+    """An approval channel that can also say a call ended with no draft (Slack, the inbox)."""
+
+    async def notify_no_draft(self, notice: FollowUpNotice) -> dict[str, str]:
+        """Show ``notice``; returns where it lives.
+
+        Must be idempotent: with ``notice.ref`` set, update that message rather than post;
+        a channel that can look (Slack: message metadata naming the call) finds a notice it
+        posted just before a crash and updates it.
+        """
+        ...
+
+
+@runtime_checkable
+class MailboxDrafts(Protocol):
+    """A mailer that can place a follow-up in the sender's mailbox as a draft (Gmail)."""
+
+    async def create_draft(self, email: OutgoingEmail) -> SentEmail:
+        """Create the draft once; returns its id as ``provider_message_id`` and a link.
+
+        Must be idempotent on ``email.message_id``: look the draft up by its Message-ID
+        before creating, so a create retried after a timeout makes no second draft.
+        """
+        ...
+
+    async def find_draft(self, message_id: str) -> SentEmail | None:
+        """The draft created under ``message_id``, if it is still a draft."""
         ...

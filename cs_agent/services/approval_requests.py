@@ -15,6 +15,7 @@ from cs_agent.core.text import STORED
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
 from cs_agent.services.customer_links import approval_customer
+from cs_agent.services.followup_policy import stored_policy
 from storage import repo
 from storage.db import session_scope
 from storage.models import ActionItemRow, CallRow
@@ -72,6 +73,7 @@ def approval_request_from(
             analyzer=call.analyzer or "",
             attendees=metadata.attendees,
             **_tracker_customer(engine, call, items, tracker=tracker),
+            policy=stored_policy(call),
         )
 
 

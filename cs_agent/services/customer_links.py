@@ -85,6 +85,14 @@ def cache_keys(domains: list[str], name: str | None) -> list[str]:
     return keys
 
 
+def customer_tier(customer: dict[str, object] | None) -> str | None:
+    """The tier of a tracker customer as ``resolve_call_customer`` returns it, if it has one."""
+    if customer is None:
+        return None
+    tier = TrackerCustomer.model_validate(customer).tier
+    return tier or None
+
+
 def need_id_for(item_id: str) -> uuid.UUID:
     """The id of the customer need an action item's issue gets (derived: retries reuse it)."""
     return uuid.uuid5(NEED_NAMESPACE, item_id)

@@ -50,10 +50,13 @@ from cs_agent.services.backoff import (
 from cs_agent.services.context import ServiceContext
 from cs_agent.services.customer_links import (
     customer_aliases,
+    customer_tier,
     link_action_item,
     resolve_call_customer,
 )
 from cs_agent.services.failures import failure_reason
+from cs_agent.services.followup_policy import FollowUpStep, announce_no_draft, decide_followup
+from cs_agent.services.mailbox_drafts import place_in_mailbox
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import PROCESS_CALL_WORKFLOW
 from storage import repo
@@ -67,7 +70,8 @@ log = logging.getLogger(__name__)
 async def process_call(call_id: str) -> str:
     """Analyse a call, file its action items, save the draft and ask for approval.
 
-    Returns the draft id. On a failure the call is marked failed with the reason and the
+    Returns the draft id ("" when the follow-up policy or the analysis made no draft). The
+    policy decides what follows the filing (``services.followup_policy``). On a failure the call is marked failed with the reason and the
     workflow ends in error; nothing after the failing step has happened.
     """
     ctx = context.current()
@@ -79,7 +83,14 @@ async def process_call(call_id: str) -> str:
             for item_id in item_ids:
                 await file_action_item(ctx, call_id, item_id)
                 await link_action_item(ctx, call_id, item_id, customer)
+            next_step = await decide_followup(ctx, call_id, tier=customer_tier(customer))
+            if next_step == FollowUpStep.NO_DRAFT:
+                await announce_no_draft(ctx, call_id)
+                log.info("call %s processed; no follow-up drafted", call_id)
+                return ""
             draft_id = await save_draft(ctx, call_id)
+            if next_step == FollowUpStep.MAILBOX_DRAFT:
+                await place_in_mailbox(ctx, draft_id)
             await request_approval(ctx, draft_id)
         except Exception as error:
             # A plain sentence: a database error's message (its SQL and parameters) is logged
@@ -88,7 +99,7 @@ async def process_call(call_id: str) -> str:
             log.warning("call %s failed: %s", call_id, reason)
             await mark_call_failed(ctx, call_id, reason)
             raise WorkflowFailure(reason) from None
-        log.info("call %s processed; draft %s awaits approval", call_id, draft_id)
+        log.info("call %s processed; draft %s is with a person", call_id, draft_id)
         return draft_id
 
 

@@ -19,6 +19,7 @@ from cs_agent.web.deps import ApproverDep, FormDep, RuntimeDep
 from cs_agent.web.forms import read_edit, read_version
 from cs_agent.web.pages import render_call
 from cs_agent.web.render import flash, path_for, render
+from cs_agent.web.versions import version_changes
 from storage import repo
 from storage.db import session_scope
 from storage.models import DraftRow
@@ -107,7 +108,11 @@ async def approve(
     ):
         # Nothing is sent from the call page's button: first the recipients and the subject,
         # then a Send that posts here again with confirm=send. It works without JavaScript.
-        return render(request, "confirm.html", person=person, draft=draft)
+        with session_scope(runtime.engine) as session:
+            events = repo.list_audit(session, call_id=draft.call_id)
+        return render(
+            request, "confirm.html", person=person, draft=draft, changes=version_changes(events)
+        )
 
     def said(decision: approvals.Decision) -> Message:
         if decision.changed:

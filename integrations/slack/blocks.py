@@ -40,6 +40,7 @@ from cs_agent.core.slack_ids import (
     RETRY,
     ButtonValue,
 )
+from integrations.slack.policy_blocks import mailbox_draft_blocks, policy_note
 from integrations.slack.text import (
     CONFIRM_TEXT,
     FIELD_TEXT,
@@ -150,7 +151,12 @@ def approval_message(
         )
     blocks.append(
         ContextBlock(
-            elements=[MarkdownTextObject(text=f"Draft version {draft.version} · by {analyzer}")]
+            elements=[
+                MarkdownTextObject(
+                    text=f"Draft version {draft.version} · by {analyzer}"
+                    + policy_note(request.policy)
+                )
+            ]
         )
     )
     blocks.extend(_status_blocks(draft, thread_note=thread_note))
@@ -268,6 +274,7 @@ def _status_word(draft: FollowUpDraft) -> str:
         DraftStatus.SENT: "sent",
         DraftStatus.REJECTED: "rejected",
         DraftStatus.FAILED: "sending failed",
+        DraftStatus.IN_GMAIL: "draft in Gmail",
     }[draft.status]
 
 
@@ -296,9 +303,13 @@ def _status_blocks(draft: FollowUpDraft, *, thread_note: bool) -> list[Block]:
                 ],
             )
         ]
+    if draft.status == DraftStatus.IN_GMAIL:
+        return mailbox_draft_blocks(draft)
     who, when = mention(draft.decided_by), slack_date(draft.decided_at)
     if draft.status in (DraftStatus.APPROVED, DraftStatus.SENDING):
         line = f":white_check_mark: Approved by {who} {when} · sending…"
+    elif draft.status == DraftStatus.SENT and draft.gmail_draft_id and not draft.decided_by:
+        line = f":incoming_envelope: Sent {slack_date(draft.sent_at)} from the sender's Gmail"
     elif draft.status == DraftStatus.SENT:
         line = f":incoming_envelope: Sent {slack_date(draft.sent_at)} · approved by {who} {when}"
     elif draft.status == DraftStatus.REJECTED:

@@ -246,6 +246,8 @@ def draft_from_row(row: DraftRow) -> FollowUpDraft:
         kind=row.kind,
         in_reply_to=row.in_reply_to,
         drafted_by=row.drafted_by,
+        gmail_draft_id=row.gmail_draft_id,
+        mailbox_url=row.mailbox_url,
     )
 
 

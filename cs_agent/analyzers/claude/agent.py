@@ -27,6 +27,7 @@ from cs_agent.analyzers.claude import updates
 from cs_agent.analyzers.claude.call_prompt import render_call_prompt, render_nudge
 from cs_agent.analyzers.claude.credentials import credential_check, model_credentials
 from cs_agent.analyzers.claude.errors import SYSTEM, AgentError, result_error, sdk_error
+from cs_agent.analyzers.claude.no_followup import fallback_email
 from cs_agent.analyzers.claude.options import agent_options
 from cs_agent.analyzers.claude.outcome import analysis_notes, merged_summary, missing_steps
 from cs_agent.analyzers.claude.state import AnalysisState
@@ -69,7 +70,11 @@ class ClaudeAnalyzer:
         with tempfile.TemporaryDirectory(prefix="cs-agent-claude-") as workdir:
             for window in windows:
                 nudged |= await self._run_window(state, window, tracker, tally, workdir)
-        if state.email is None:
+        email = state.email
+        if email is None and state.no_followup_reason is not None:
+            # Kept for a person who asks for a draft anyway; no model run is needed for it.
+            email = fallback_email(state, company=settings.company_name)
+        if email is None:
             raise AgentError(
                 SYSTEM,
                 "the agent finished without drafting the follow-up email, even when reminded; "
@@ -80,9 +85,10 @@ class ClaudeAnalyzer:
             analyzer=ANALYZER_NAME,
             summary=merged_summary(state),
             action_items=list(state.items),
-            email=state.email,
+            email=email,
             usage=tally.usage(),
             notes=analysis_notes(settings, windows, state, nudged),
+            no_followup_reason=state.no_followup_reason if state.email is None else None,
         )
 
     async def _run_window(
