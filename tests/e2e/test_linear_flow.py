@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
+from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.core.ids import draft_id_for
 from cs_agent.services.approval_requests import load_approval_request
 from cs_agent.services.customer_links import link_action_item, resolve_call_customer
@@ -248,3 +249,27 @@ async def test_an_open_issue_with_the_customers_need_is_linked_not_filed_again(
     # The issues filed for the others carry needs of the customer; the linked one keeps its one.
     filed = [i for i in linear_emulator.issues() if i["id"] != by_hand["id"]]
     assert len(linear_emulator.needs()) == len(filed) + 1
+
+
+async def test_a_tier_override_follows_the_linear_customers_tier(
+    linear_settings: Settings, linear_emulator: LinearEmulator
+) -> None:
+    # Acme is an Enterprise customer in Linear; Globex has no tier. Only Acme's call is
+    # governed by the tier's policy; nothing in our own settings names Acme.
+    linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"], tier="Enterprise")
+    settings = linear_settings.model_copy(
+        update={"followup_policy_overrides": {"tier:enterprise": FollowUpPolicy.NONE}}
+    )
+    data, meta = example_call()
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        call_id = await process(runtime, data, meta)
+        view = load_call_view(runtime, call_id)
+    finally:
+        await runtime.stop()
+    assert view is not None and view.policy is not None
+    assert view.policy.name == FollowUpPolicy.NONE
+    assert view.policy.source == "override tier:Enterprise"
+    assert view.draft is None
+    assert len(linear_emulator.issues()) > 0, "the items are still filed"
