@@ -24,7 +24,8 @@ from sqlmodel import Session
 
 import cs_agent
 from cs_agent.config import Settings
-from cs_agent.core.domain import KeptPromise, UpdateRequest
+from cs_agent.core.addresses import EmailAddress
+from cs_agent.core.domain import CallMetadata, KeptPromise, Side, UpdateRequest
 from cs_agent.core.errors import ExternalError
 from cs_agent.core.ids import (
     SYSTEM_ACTOR,
@@ -34,6 +35,7 @@ from cs_agent.core.ids import (
     update_draft_id_for,
 )
 from cs_agent.core.ports import UpdateDrafter
+from cs_agent.core.text import STORED
 from cs_agent.services import context
 from cs_agent.services.approval_requests import load_approval_request
 from cs_agent.services.backoff import service_retry_policy, with_retries
@@ -43,7 +45,7 @@ from cs_agent.services.promise_text import TEMPLATE_LABEL, KeptLine, update_body
 from cs_agent.services.queues import APP_NAME, PROMISE_UPDATE_WORKFLOW, PROMISES_QUEUE
 from storage import repo
 from storage.db import session_scope
-from storage.models import DraftRow, PromiseRow, utcnow
+from storage.models import CallRow, DraftRow, PromiseRow, utcnow
 from storage.repo import promises as promise_rows
 
 log = logging.getLogger(__name__)
@@ -176,7 +178,30 @@ async def add_to_update(ctx: ServiceContext, item_id: str) -> str | None:
             and _extend(session, ctx, draft, item_id)
         ):
             return draft.id
+        if (
+            promise_rows.followup_of_call(session, call_id=call.id) is None
+            and not (attendee_recipients(call)[0])
+        ):
+            # No follow-up to reply to (the policy or the analysis made none) and no address
+            # on the customer's side: there is nobody to tell.
+            log.info("promise %s kept; no customer address to tell it to", item_id)
+            return None
         return _open_update(session, ctx, key=key, item_id=item_id, call_id=call.id)
+
+
+def attendee_recipients(call: CallRow) -> tuple[list[str], list[str]]:
+    """To and Cc for an update with no follow-up to reply to: the customer's attendees, ours in
+    copy, as the follow-up would have been addressed (addresses that do not parse are left out)."""
+    metadata = CallMetadata.model_validate(call.call_metadata, context=STORED)
+    to: list[str] = []
+    cc: list[str] = []
+    for attendee in metadata.attendees:
+        if attendee.email and EmailAddress.is_valid(attendee.email):
+            if attendee.side == Side.CUSTOMER:
+                to.append(attendee.email)
+            elif attendee.side == Side.US:
+                cc.append(attendee.email)
+    return to, cc
 
 
 def _untouched(session: Session, ctx: ServiceContext, draft: DraftRow) -> bool:
@@ -232,6 +257,11 @@ def _open_update(
     followup = promise_rows.followup_of_call(session, call_id=call_id)
     sender = ctx.settings.from_address
     parent = followup.message_id if followup is not None and followup.status == "sent" else None
+    if followup is not None:
+        to, cc = list(followup.to), list(followup.cc)
+    else:
+        call = session.get(CallRow, call_id)
+        to, cc = attendee_recipients(call) if call is not None else ([], [])
     row, created = _insert(
         session,
         DraftRow(
@@ -241,8 +271,8 @@ def _open_update(
             customer_key=key,
             subject=update_subject(followup.subject if followup else None),
             body="",
-            to=list(followup.to) if followup else [],
-            cc=list(followup.cc) if followup else [],
+            to=to,
+            cc=cc,
             in_reply_to=parent,
             message_id=message_id_for(draft_id=draft_id, version=1, sender=sender),
         ),

@@ -14,7 +14,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cs_agent.api.app import create_app
 from cs_agent.bootstrap.runtime import Runtime
-from cs_agent.core.domain import DraftStatus
+from cs_agent.config import Settings
+from cs_agent.core.domain import DraftStatus, Side
+from cs_agent.core.followup import FollowUpPolicy
 from cs_agent.services import approvals, queues
 from cs_agent.services.local_tasks import change_task, list_tasks
 from cs_agent.services.promise_updates import hand_updates_to_workers
@@ -29,6 +31,7 @@ from .promise_helpers import (
     update_drafts,
     wait_all,
 )
+from .test_local_flow import example_call, process
 
 
 async def test_kept_promises_become_one_update_in_the_followups_thread(runtime: Runtime) -> None:
@@ -137,3 +140,56 @@ async def test_metrics_count_promises_open_kept_overdue_and_time_to_kept(runtime
     )
     assert samples["cs_agent_promise_time_to_kept_seconds_count[]"] == 1
     assert samples["cs_agent_promise_time_to_kept_seconds_bucket[('le', '+Inf')]"] == 1
+
+
+async def test_with_no_followup_the_update_goes_to_the_customers_attendees(
+    settings: Settings,
+) -> None:
+    # Under the `none` policy the call has no follow-up to reply to: the update still tells the
+    # customer, addressed as the follow-up would have been (their side to, ours in copy).
+    runtime = Runtime(settings.model_copy(update={"followup_policy": FollowUpPolicy.NONE}))
+    await runtime.start()
+    try:
+        data, meta = example_call()
+        call_id = await process(runtime, data, meta)
+        with session_scope(runtime.engine) as session:
+            assert repo.get_draft_for_call(session, call_id=call_id) is None
+        ours = [p for p in promises_of(runtime, call_id) if p.side == "us"]
+        task = {t.title: t for t in list_tasks(runtime.engine)}[ours[0].title]
+        change = change_task(runtime.engine, task.identifier, state="completed", actor="cli:dana")
+        await wait_all(
+            hand_updates_to_workers(runtime.settings, [c.item_id for c in change.promises])
+        )
+        drafts = update_drafts(runtime)
+    finally:
+        await runtime.stop()
+    customers = {a.email for a in meta.attendees if a.side == Side.CUSTOMER and a.email}
+    colleagues = {a.email for a in meta.attendees if a.side == Side.US and a.email}
+    assert len(drafts) == 1
+    assert set(drafts[0].to) == customers and customers
+    assert set(drafts[0].cc) == colleagues
+    assert drafts[0].in_reply_to is None, "there is no follow-up to thread under"
+
+
+async def test_an_internal_call_with_no_followup_tells_nobody(settings: Settings) -> None:
+    runtime = Runtime(settings.model_copy(update={"followup_policy": FollowUpPolicy.NONE}))
+    await runtime.start()
+    try:
+        data, meta = example_call()
+        internal = meta.model_copy(
+            update={"attendees": [a for a in meta.attendees if a.side == Side.US]}
+        )
+        call_id = await process(runtime, data, internal)
+        ours = [p for p in promises_of(runtime, call_id) if p.side == "us"]
+        assert ours
+        task = {t.title: t for t in list_tasks(runtime.engine)}[ours[0].title]
+        change = change_task(runtime.engine, task.identifier, state="completed", actor="cli:dana")
+        await wait_all(
+            hand_updates_to_workers(runtime.settings, [c.item_id for c in change.promises])
+        )
+        assert [
+            p.status for p in promises_of(runtime, call_id) if p.id == ours[0].id
+        ] == ["kept"]
+        assert update_drafts(runtime) == []
+    finally:
+        await runtime.stop()
