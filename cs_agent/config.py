@@ -17,6 +17,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from cs_agent.core.durations import cron_every, parse_duration
+from cs_agent.core.followup import FollowUpPolicy, PolicyChoice, parse_overrides, parse_policy
 from cs_agent.core.passwords import is_password_hash
 
 
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     linear_timeout_seconds: float = 15.0
     linear_assignees: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Owner name → Linear user email, for owners whose email is not in the call metadata."""
+    linear_create_customers: bool = False
+    """Create the call's customer in Linear when no Linear customer matches its domain or name."""
+    linear_customer_cache_hours: float = Field(default=24.0, gt=0)
+    """How long a customer found in Linear is used before it is looked up again."""
 
     # --- Slack -------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = None
@@ -191,6 +196,106 @@ class Settings(BaseSettings):
     web_session_secret: SecretStr | None = None
     """Signs session cookies; generated once into the data directory when unset."""
     web_session_hours: int = Field(default=12, ge=1)
+
+    # --- promises ----------------------------------------------------------------------------
+    linear_webhook_secret: SecretStr | None = None
+    """The Linear webhook's signing secret: turns on ``POST /webhooks/linear``."""
+    update_window: dt.timedelta = dt.timedelta(hours=4)
+    """Promises kept within this long of each other go to a customer in one update email."""
+    reconcile_every: dt.timedelta = dt.timedelta(minutes=15)
+    """How often workers ask the tracker about open promises (for lost webhooks) and look for
+    overdue ones (a cron schedule, so it must divide a minute, an hour or a day)."""
+
+    @field_validator("update_window", "reconcile_every", mode="before")
+    @classmethod
+    def _promise_durations(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("reconcile_every")
+    @classmethod
+    def _reconcile_schedulable(cls, value: dt.timedelta) -> dt.timedelta:
+        cron_every(value)  # raises with what would work instead
+        return value
+
+    # --- transcript sources: Gong ------------------------------------------------------------
+    gong_access_key: str | None = None
+    """Gong API access key (Company settings → Ecosystem → API); with its secret, turns Gong on."""
+    gong_access_key_secret: SecretStr | None = None
+    """The access key's secret."""
+    gong_api_url: str = "https://api.gong.io"
+    """Gong's API base URL (your tenant's, as the API page shows it)."""
+    gong_webhook_public_key: str | None = None
+    """The automation rule's public key ("Signed JWT header"): PEM, or the bare base64 Gong shows."""
+    gong_webhook_secret: SecretStr | None = None
+    """The token in the rule's URL ("URL includes key"): ``/webhooks/gong?token=…``."""
+
+    # --- transcript sources: Google Meet -----------------------------------------------------
+    meet_credentials: Path | None = None
+    """A service-account key (domain-wide delegation) or an OAuth token file with the Meet scope."""
+    meet_user: str | None = None
+    """The Workspace user whose meetings are read (the user a service account acts as)."""
+    meet_api_url: str = "https://meet.googleapis.com/"
+    google_calendar_api_url: str = "https://www.googleapis.com/calendar/v3/"
+    """Where the Calendar API is asked for a conference's event (its attendees' emails)."""
+    workspace_events_api_url: str = "https://workspaceevents.googleapis.com/"
+    meet_poll: dt.timedelta | None = None
+    """Poll recent conference records this often (``5m``), for servers without a public URL."""
+    meet_pubsub_topic: str | None = None
+    """``projects/P/topics/T``: where ``sources meet subscribe`` asks Meet's events to go."""
+    google_push_audience: str | None = None
+    """The audience of the Pub/Sub push subscription's OIDC token; mounts ``/webhooks/google-meet``."""
+    google_push_service_account: str | None = None
+    """The service-account email the push subscription signs its tokens as."""
+    google_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    """Where Google's token-signing certificates are fetched (replaced for a test)."""
+
+    @field_validator("meet_poll", mode="before")
+    @classmethod
+    def _poll_duration(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @property
+    def gong_configured(self) -> bool:
+        """True when Gong's access key and secret are set."""
+        return bool(self.gong_access_key and self.gong_access_key_secret)
+
+    @property
+    def gong_webhook_configured(self) -> bool:
+        """True when Gong is configured and its webhook can be verified (public key or token)."""
+        return self.gong_configured and bool(
+            self.gong_webhook_public_key or self.gong_webhook_secret
+        )
+
+    @property
+    def meet_configured(self) -> bool:
+        """True when Google Meet credentials are set."""
+        return self.meet_credentials is not None
+
+    # --- follow-up policy --------------------------------------------------------------------
+    followup_policy: FollowUpPolicy = FollowUpPolicy.APPROVAL
+    """``approval`` (a person approves the draft), ``gmail-draft`` (a draft in the sender's
+    Gmail, to send from there) or ``none`` (items filed, no email)."""
+    followup_policy_overrides: Annotated[dict[str, FollowUpPolicy], NoDecode] = Field(
+        default_factory=dict
+    )
+    """Per customer: ``acme.com=none,Globex=gmail-draft,tier:enterprise=approval`` or JSON."""
+
+    @field_validator("followup_policy", mode="before")
+    @classmethod
+    def _policy_by_name(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_policy(value, where="CS_AGENT_FOLLOWUP_POLICY")
+        return value
+
+    @field_validator("followup_policy_overrides", mode="before")
+    @classmethod
+    def _overrides_from_text(cls, value: object) -> object:
+        try:
+            return parse_overrides(value)
+        except ValueError as error:
+            raise ValueError(f"CS_AGENT_FOLLOWUP_POLICY_OVERRIDES: {error}") from None
 
     @field_validator("remind_after", "remind_check_every", mode="before")
     @classmethod
@@ -318,6 +423,17 @@ class Settings(BaseSettings):
         return self.gmail_sender or self.sender_email
 
     @property
+    def tracker_creates_customers(self) -> bool:
+        """Whether a call's customer is created in the tracker when it has none.
+
+        Linear: only when asked (``linear_create_customers``). The local task list keeps its own
+        customers and always may.
+        """
+        if self.linear_api_key or self.linear_oauth_token:
+            return self.linear_create_customers
+        return True
+
+    @property
     def outbox_dir(self) -> Path:
         """Where the local mailer writes ``.eml`` files."""
         return self.data_dir / "outbox"
@@ -326,6 +442,23 @@ class Settings(BaseSettings):
     def web_sign_in_configured(self) -> bool:
         """True when the web inbox has a credential; without one it serves loopback only."""
         return bool(self.web_users) or self.web_admin_token is not None
+
+    @property
+    def default_followup_policy(self) -> PolicyChoice:
+        """The policy for customers no override names, and whether it was set or defaulted."""
+        source = (
+            "CS_AGENT_FOLLOWUP_POLICY" if "followup_policy" in self.model_fields_set else "default"
+        )
+        return PolicyChoice(name=self.followup_policy, source=source)
+
+    @property
+    def places_mailbox_drafts(self) -> bool:
+        """True when some customer's follow-up policy is ``gmail-draft`` (Gmail then needs the
+        compose scope, and workers look for drafts since sent)."""
+        return FollowUpPolicy.GMAIL_DRAFT in {
+            self.followup_policy,
+            *self.followup_policy_overrides.values(),
+        }
 
     @property
     def is_postgres(self) -> bool:

@@ -32,6 +32,7 @@ from cs_agent.core.errors import ExternalError
 from cs_agent.core.ports import InteractiveApprovals
 from cs_agent.core.slack_ids import (
     APPROVE,
+    DRAFT_ANYWAY,
     EDIT,
     EDIT_VIEW,
     REJECT,
@@ -42,7 +43,7 @@ from cs_agent.core.slack_ids import (
     read_edit_submission,
     slack_actor,
 )
-from cs_agent.services import approvals
+from cs_agent.services import approvals, draft_anyway
 from storage import repo
 from storage.db import session_scope
 
@@ -151,6 +152,29 @@ class Interactions:
             )
         except approvals.DecisionRefused as refused:
             await self._tell(click.channel_id, click.user_id, f"Not retried: {refused}.")
+
+    async def draft_anyway(self, user_id: str, channel_id: str, call_id: str) -> None:
+        """Draft one anyway (on a "no follow-up needed" message): approvers only; a double
+        click drafts once (one conditional update on the call)."""
+        actor = slack_actor(user_id)
+        if not await self._is_approver(user_id):
+            with session_scope(self._runtime.engine) as session:
+                repo.add_audit(
+                    session,
+                    actor=actor,
+                    action="refused",
+                    call_id=call_id,
+                    detail={"attempted": "draft_anyway", "reason": "not an approver"},
+                )
+            await self._tell(
+                channel_id,
+                user_id,
+                f"{_NOT_AN_APPROVER} Nothing changed. {self._channel.approvers_hint()}",
+            )
+            return
+        result = await draft_anyway.request_draft_anyway(self._runtime, call_id, actor=actor)
+        if not result.started:
+            await self._tell(channel_id, user_id, f"No new draft: {result.detail}.")
 
     # --- modals ---------------------------------------------------------------------------------
     # Each submission is checked before the answer (errors appear inline in the modal) and
@@ -379,6 +403,20 @@ def build_bolt_app(
         (RETRY, interactions.retry),
     ):
         app.action(action_id)(on_click(work))
+
+    async def on_draft_anyway(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            call_id = str(body["actions"][0]["value"])
+            user_id = str(body["user"]["id"])
+        except (KeyError, IndexError, TypeError):
+            log.warning("ignoring a Draft one anyway click we cannot read")
+            return
+        container = body.get("container") or {}
+        channel_id = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+        keep(asyncio.ensure_future(interactions.draft_anyway(user_id, channel_id, call_id)))
+
+    app.action(DRAFT_ANYWAY)(on_draft_anyway)
 
     def on_submit(
         check: Callable[[str, dict[str, Any]], Awaitable[dict[str, str]]],

@@ -22,16 +22,21 @@ from cs_agent.core.domain import (
     ActionItem,
     ApprovalRequest,
     FollowUpDraft,
+    FollowUpNotice,
     IssueRef,
+    IssueState,
     OutgoingEmail,
     SentEmail,
+    TrackerCustomer,
 )
 from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CallContext, CheckResult
 from integrations.email_message import build_mime
+from integrations.local_customers import LocalCustomers
 from integrations.title_match import title_similarity
 from storage import repo
 from storage.db import session_scope
+from storage.repo import promises as promise_rows
 
 
 class LocalTaskTracker:
@@ -43,6 +48,7 @@ class LocalTaskTracker:
         self._engine = engine
         self._public_url = public_url.rstrip("/")
         self._match_threshold = match_threshold
+        self._customers = LocalCustomers(engine)
 
     async def create_issue(
         self, item: ActionItem, *, issue_id: uuid.UUID, call: CallContext
@@ -68,9 +74,25 @@ class LocalTaskTracker:
     async def find_open_issues(
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
-        """Open local tasks whose titles share most of their words with ``query``."""
+        """Open local tasks whose titles share most of their words with ``query``.
+
+        For ``customer``: the tasks filed for it (the list records each task's customer) and
+        the tasks holding a need of it.
+        """
+        needed = (
+            await asyncio.to_thread(self._customers.task_ids_with_needs, customer)
+            if customer
+            else None
+        )
         with session_scope(self._engine) as session:
-            rows = repo.list_local_tasks(session, customer=customer, state="open")
+            rows = list(repo.list_local_tasks(session, customer=customer, state="open"))
+            if needed:
+                known = {row.id for row in rows}
+                rows += [
+                    row
+                    for row in repo.list_local_tasks(session, state="open")
+                    if row.id in needed and row.id not in known
+                ]
         scored = sorted(
             ((title_similarity(query, row.title), row) for row in rows),
             key=lambda pair: pair[0],
@@ -81,6 +103,50 @@ class LocalTaskTracker:
             for score, row in scored[:limit]
             if score >= self._match_threshold
         ]
+
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """The local customer with one of ``domains``, else named ``name``; created if asked."""
+        return await asyncio.to_thread(
+            lambda: self._customers.resolve(domains=domains, name=name, create=create)
+        )
+
+    async def add_customer_need(
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
+    ) -> None:
+        """A need row of ``customer`` on the task under ``need_id`` (a repeat keeps one)."""
+        await asyncio.to_thread(
+            lambda: self._customers.add_need(
+                issue, need_id=need_id, customer_id=customer.id, body=body
+            )
+        )
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """A link row on the task, one per URL."""
+        await asyncio.to_thread(
+            lambda: self._customers.attach(issue, url=url, title=title, subtitle=subtitle)
+        )
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """Where each local task stands (``cs-agent tasks done/drop`` changes it). A read."""
+        with session_scope(self._engine) as session:
+            rows = promise_rows.local_tasks_by_id(session, task_ids=issue_ids)
+            states = [promise_rows.local_issue_state(row) for row in rows]
+        if updated_since is None:
+            return states
+        return [state for state in states if state.updated_at > updated_since]
 
     def _ref(self, task_id: str, number: int, title: str, *, existing: bool = False) -> IssueRef:
         return IssueRef(
@@ -111,6 +177,14 @@ class LocalApprovalChannel:
             "show": f"cs-agent drafts show {draft_id}",
             "status_url": call_status_url(self._public_url, request.call_id),
             "inbox_url": inbox_call_url(self._public_url, request.call_id),
+        }
+
+    async def notify_no_draft(self, notice: FollowUpNotice) -> dict[str, str]:
+        """Nothing to post: the call's page says there is no draft, and why. Says where."""
+        return {
+            "channel": self.name,
+            "status_url": call_status_url(self._public_url, notice.call_id),
+            "inbox_url": inbox_call_url(self._public_url, notice.call_id),
         }
 
     async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:

@@ -10,10 +10,12 @@ the origin of the URL it came with. The body is read up to a size limit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import httpx
 
+from cs_agent.core.domain import TranscriptFormat
 from cs_agent.core.errors import (
     RateLimited,
     RejectedInput,
@@ -21,6 +23,7 @@ from cs_agent.core.errors import (
     Unavailable,
     parse_retry_after,
 )
+from cs_agent.core.sources import SourceCall, SourceRef
 from cs_agent.core.zoom import download_url_problem
 
 SYSTEM = "zoom"
@@ -131,3 +134,38 @@ def _raise_for_status(response: httpx.Response) -> None:
             SYSTEM, f"the transcript file is gone (HTTP {status}): was the recording deleted?"
         )
     raise RejectedInput(SYSTEM, f"Zoom answered HTTP {status} to the transcript download")
+
+
+class ZoomSource:
+    """Zoom as a ``TranscriptSource``: the call a ``recording.transcript_completed`` event named,
+    its transcript downloaded with the event's token (``ref.secret``) from ``download_url``.
+
+    Zoom announces by events only; ``recent`` finds nothing (there is no poll for Zoom).
+    """
+
+    name = SYSTEM
+
+    def __init__(self, downloader: ZoomDownloader) -> None:
+        self._downloader = downloader
+
+    async def fetch(self, ref: SourceRef) -> SourceCall:
+        """Download the transcript the event named; its metadata is the event's."""
+        url = ref.details.get("download_url")
+        if not url or ref.secret is None:
+            raise RejectedInput(SYSTEM, "the event named no download URL and token")
+        data = await self._downloader.download(url, token=ref.secret.get_secret_value())
+        known = ref.metadata()
+        started = ref.details.get("start_time")
+        return SourceCall(
+            source_id=ref.source_id,
+            title=known.title,
+            started_at=dt.datetime.fromisoformat(started) if started else None,
+            timezone=ref.details.get("timezone") or None,
+            participants=known.attendees,
+            format=TranscriptFormat.VTT,
+            transcript=data,
+        )
+
+    async def recent(self, *, since: dt.datetime) -> list[SourceRef]:
+        """Nothing: Zoom's transcripts arrive by its events."""
+        return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -62,6 +62,19 @@ class CallRow(SQLModel, table=True):
     workflow_id: str = Field(max_length=128)
     signature: str | None = Field(default=None, max_length=64, unique=True, index=True)
     """The request signature that delivered this call: an exact replay finds the call by it."""
+    followup_policy: str | None = Field(default=None, max_length=32)
+    """The follow-up policy in force for this call (``approval``, ``gmail-draft``, ``none``)."""
+    followup_policy_source: str | None = Field(default=None, max_length=255)
+    """Where that policy came from: ``default``, the setting, or the override that matched."""
+    no_followup_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """Why the analysis found no follow-up email needed (no draft was made)."""
+    followup_notice_ref: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    """Where the channel said that no draft was made (a Slack message), when it did."""
+    drafted_anyway_by: str | None = Field(default=None, max_length=255)
+    """Who asked for a draft after the analysis found none needed (set once, conditionally)."""
+    drafted_anyway_at: dt.datetime | None = None
 
 
 class ActionItemRow(SQLModel, table=True):
@@ -93,12 +106,25 @@ class ActionItemRow(SQLModel, table=True):
 
 
 class DraftRow(SQLModel, table=True):
-    """The follow-up email of a call. Edits bump ``version``; the audit log keeps each one."""
+    """An email for a person to approve: a call's follow-up, or an update on promises kept.
+
+    Edits bump ``version``; the audit log keeps each one. A call has one follow-up (a partial
+    unique index), and any number of updates replying in its thread.
+    """
 
     __tablename__ = "drafts"
+    __table_args__ = (
+        Index(
+            "uq_drafts_followup_call",
+            "call_id",
+            unique=True,
+            sqlite_where=text("kind = 'followup'"),
+            postgresql_where=text("kind = 'followup'"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
-    call_id: str = Field(foreign_key="calls.id", unique=True, max_length=64)
+    call_id: str = Field(foreign_key="calls.id", index=True, max_length=64)
     version: int = 1
     status: str = Field(default="pending", max_length=16, index=True)
     subject: str = Field(sa_column=Column(Text, nullable=False))
@@ -117,8 +143,22 @@ class DraftRow(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reminded_at: dt.datetime | None = None
     """When the one reminder about this pending draft was claimed (set once, conditionally)."""
+    gmail_draft_id: str | None = Field(default=None, max_length=255)
+    """The draft placed in the sender's Gmail under the ``gmail-draft`` policy."""
+    mailbox_url: str | None = Field(default=None, max_length=1000)
+    """Where the sender opens that draft."""
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+    kind: str = Field(default="followup", max_length=16, index=True)
+    """``followup`` or ``update`` (promises kept, told to the customer)."""
+    in_reply_to: str | None = Field(default=None, max_length=255)
+    """An update's parent: the follow-up's Message-ID, so the update lands in its thread."""
+    customer_key: str | None = Field(default=None, max_length=255, index=True)
+    """An update's customer (see ``core.ids.customer_key``): one pending update a customer."""
+    drafted_by: str | None = Field(default=None, max_length=64)
+    """Who wrote an update's current text: the template, or the model (a person's edit aside)."""
+    drafted_sha: str | None = Field(default=None, max_length=64)
+    """SHA-256 of the body cs-agent last wrote: a body that differs was edited by a person."""
 
 
 class AuditEventRow(SQLModel, table=True):
@@ -151,6 +191,9 @@ class LocalTaskRow(SQLModel, table=True):
     state: str = Field(default="open", max_length=16)
     call_id: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    state_changed_at: dt.datetime | None = None
+    """When ``cs-agent tasks done/drop`` last changed ``state`` (the tracker's updatedAt)."""
+    state_changed_by: str | None = Field(default=None, max_length=255)
 
 
 class MailDeliveryRow(SQLModel, table=True):
@@ -214,3 +257,107 @@ class WebSessionRow(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime = Field(index=True)
     revoked_at: dt.datetime | None = None
+
+
+class TrackerCustomerRow(SQLModel, table=True):
+    """What the tracker answered for a customer key (a domain or a name), cached for a while.
+
+    ``customer`` is the ``TrackerCustomer`` as JSON, or null when the tracker had none (also
+    worth remembering, for less time). Keys are lower-cased: ``domain:acme.com``, ``name:acme``.
+    """
+
+    __tablename__ = "tracker_customers"
+
+    tracker: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=300)
+    customer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    resolved_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LocalCustomerRow(SQLModel, table=True):
+    """A customer of the local task list (its own stand-in for Linear's customers)."""
+
+    __tablename__ = "local_customers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=255)
+    domains: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner_name: str | None = Field(default=None, max_length=255)
+    owner_email: str | None = Field(default=None, max_length=255)
+    slack_channel_id: str | None = Field(default=None, max_length=64)
+    tier: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LocalCustomerNeedRow(SQLModel, table=True):
+    """A customer need on a local task: which customer asked for it, and the evidence."""
+
+    __tablename__ = "local_customer_needs"
+
+    id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(max_length=64, index=True)
+    task_id: str = Field(max_length=64, index=True)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LocalTaskLinkRow(SQLModel, table=True):
+    """A link on a local task (the call it came from); one a URL a task."""
+
+    __tablename__ = "local_task_links"
+
+    task_id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(primary_key=True, max_length=1000)
+    title: str = Field(max_length=500)
+    subtitle: str | None = Field(default=None, max_length=500)
+
+
+class PromiseRow(SQLModel, table=True):
+    """Where a promise (a filed action item) stands: open, kept or dropped, and who was told.
+
+    Keyed by the action item. A filed item with no row yet is open; the row is written by the
+    first state change, reminder or update that concerns it. Every change is one conditional
+    UPDATE, so a webhook, its replay, the reconcile and ``cs-agent tasks`` agree.
+    """
+
+    __tablename__ = "promises"
+
+    item_id: str = Field(primary_key=True, foreign_key="action_items.id", max_length=64)
+    call_id: str = Field(foreign_key="calls.id", index=True, max_length=64)
+    issue_id: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(default="open", max_length=16, index=True)
+    tracker_state: str | None = Field(default=None, max_length=255)
+    """The tracker's name for the state, e.g. ``Done``."""
+    tracker_updated_at: dt.datetime | None = None
+    """The tracker's time of the state applied last: an older report never overwrites it."""
+    changed_at: dt.datetime | None = None
+    """When it was kept or dropped."""
+    changed_by: str | None = Field(default=None, max_length=255)
+    update_draft_id: str | None = Field(default=None, max_length=64, index=True)
+    """The update draft that tells the customer it was kept."""
+    told_at: dt.datetime | None = None
+    """When that update was sent."""
+    reminded_due_date: dt.date | None = None
+    """The due date its owner was reminded about (once a due date, claimed conditionally)."""
+    reminded_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """A tracker webhook delivery already taken in: a redelivery (same id) is accepted once."""
+
+    __tablename__ = "webhook_deliveries"
+
+    delivery_id: str = Field(primary_key=True, max_length=128)
+    source: str = Field(max_length=32)
+    received_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class SyncMarkRow(SQLModel, table=True):
+    """How far a periodic job got (the promise reconcile: the last time it asked the tracker)."""
+
+    __tablename__ = "sync_marks"
+
+    name: str = Field(primary_key=True, max_length=64)
+    at: dt.datetime

@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import cs_agent
-from cs_agent.api import calls, health, intake, metrics, zoom
+from cs_agent.api import calls, health, intake, linear, metrics, zoom
 from cs_agent.api.auth import Authenticator
 from cs_agent.api.deps import error_responses
 from cs_agent.api.docs import mount_docs
 from cs_agent.api.errors import install_error_handlers
 from cs_agent.api.guard import BrowserGuard
 from cs_agent.api.openapi import document_models
+from cs_agent.api.source_webhooks import include_source_webhooks
 from cs_agent.api.url_text import NulInUrlGuard
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
@@ -79,10 +80,13 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(zoom.router)
+    include_source_webhooks(app, settings)
     app.include_router(health.router)
     app.include_router(metrics.router)
     mount_inbox(app, settings, rt)
     if slack is not None and slack.router is not None:
         app.include_router(slack.router)
+    if settings.linear_webhook_secret is not None:
+        app.include_router(linear.router)
     document_models(app, intake.OPENAPI_MODELS + zoom.OPENAPI_MODELS)
     return app

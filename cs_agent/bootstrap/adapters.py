@@ -14,7 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
 from cs_agent.analyzers.claude.agent import ClaudeAnalyzer, model_credentials
+from cs_agent.analyzers.no_followup import NoFollowUpRule
 from cs_agent.analyzers.rules import RulesAnalyzer
+from cs_agent.bootstrap.sources import build_sources
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.core.ports import AdapterChoice, Analyzer, ApprovalChannel, Mailer, TaskTracker
 from cs_agent.services.approval_requests import approval_request_from
@@ -32,13 +34,16 @@ def build_adapters(settings: Settings, engine: Engine) -> Adapters:
     tracker, tracker_choice = choose_tracker(settings, engine)
     approvals, approvals_choice = choose_approvals(settings, engine)
     mailer, mailer_choice = choose_mailer(settings, engine)
+    zoom = ZoomDownloader(api_url=settings.zoom_api_url, max_bytes=settings.max_transcript_bytes)
+    sources, source_choices = build_sources(settings, zoom)
     return Adapters(
         analyzer=analyzer,
         tracker=tracker,
         approvals=approvals,
         mailer=mailer,
-        zoom=ZoomDownloader(api_url=settings.zoom_api_url, max_bytes=settings.max_transcript_bytes),
-        choices=[analyzer_choice, tracker_choice, approvals_choice, mailer_choice],
+        zoom=zoom,
+        sources=sources,
+        choices=[analyzer_choice, tracker_choice, approvals_choice, mailer_choice, *source_choices],
     )
 
 
@@ -54,7 +59,7 @@ def choose_analyzer(settings: Settings) -> tuple[Analyzer, AdapterChoice]:
         )
     rules = RulesAnalyzer(company_name=settings.company_name, sender_name=settings.sender_name)
     forced = settings.analyzer == "rules"
-    return rules, AdapterChoice(
+    return NoFollowUpRule(rules), AdapterChoice(
         port="analyzer",
         adapter="offline-rules",
         reason="OFFLINE ANALYZER: cue-phrase rules, not a model. "
@@ -159,7 +164,7 @@ def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterCh
     """
     # The Google client and smtplib are imported only when configured: they cost start-up time.
     if settings.gmail_credentials is not None:
-        from integrations.gmail.auth import load_credentials
+        from integrations.gmail.auth import DRAFT_SCOPES, SCOPES, load_credentials
         from integrations.gmail.mailer import GmailMailer, build_gmail_service
 
         sender = settings.gmail_sender
@@ -169,7 +174,10 @@ def choose_mailer(settings: Settings, engine: Engine) -> tuple[Mailer, AdapterCh
                 "(the user a service account acts as, or the account of the token file)"
             )
         identity = load_credentials(
-            settings.gmail_credentials, sender=sender, token_url=settings.google_token_url
+            settings.gmail_credentials,
+            sender=sender,
+            token_url=settings.google_token_url,
+            scopes=DRAFT_SCOPES if settings.places_mailbox_drafts else SCOPES,
         )
         service = build_gmail_service(
             identity.credentials,

@@ -11,7 +11,13 @@ from typing import Any
 
 from cs_agent.config import ConfigurationError, Settings
 from cs_agent.core.errors import ExternalError
-from integrations.gmail.auth import GmailIdentity, run_installed_app_flow, write_token_file
+from integrations.gmail.auth import (
+    DRAFT_SCOPES,
+    SCOPES,
+    GmailIdentity,
+    run_installed_app_flow,
+    write_token_file,
+)
 from integrations.gmail.mailer import GmailMailer, build_gmail_service
 
 
@@ -19,14 +25,20 @@ class GmailSignInError(Exception):
     """Signing in did not complete, or Google would not say which account signed in."""
 
 
-def sign_in(client_secret: Path, *, port: int, open_browser: bool) -> Any:
+def sign_in(client_secret: Path, *, port: int, open_browser: bool, drafts: bool = False) -> Any:
     """Ask a person's consent in the browser and return their credentials.
 
     A missing or wrong client secret raises ``ConfigurationError``; a flow that does not
     complete (refused consent, a closed browser, a busy port) raises ``GmailSignInError``.
+    ``drafts`` also asks for the compose scope (a ``gmail-draft`` follow-up policy).
     """
     try:
-        return run_installed_app_flow(client_secret, port=port, open_browser=open_browser)
+        return run_installed_app_flow(
+            client_secret,
+            port=port,
+            open_browser=open_browser,
+            scopes=DRAFT_SCOPES if drafts else SCOPES,
+        )
     except ConfigurationError:
         raise
     except Exception as error:  # the flow raises oauthlib, wsgiref and socket errors alike

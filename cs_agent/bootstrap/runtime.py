@@ -21,7 +21,20 @@ from cs_agent.bootstrap.adapters import build_adapters, log_choices
 from cs_agent.config import Settings
 
 # Imported for their @DBOS.workflow definitions: DBOS must know every workflow before launch.
-from cs_agent.services import context, process_call, queues, reminders, send_followup, zoom_ingest  # noqa: F401
+from cs_agent.services import (  # noqa: F401
+    context,
+    draft_anyway,
+    mailbox_drafts,
+    process_call,
+    promise_checks,
+    promise_updates,
+    queues,
+    reminders,
+    send_followup,
+    source_ingest,
+    source_polls,
+    zoom_ingest,
+)
 from cs_agent.services.context import Adapters, ServiceContext
 from cs_agent.services.recovery import Watchdog, new_executor_id
 from storage.db import make_engine, migrate
@@ -86,6 +99,10 @@ class Runtime(ServiceContext):
         )
         if run_workflows:
             await reminders.schedule_reminders(settings.remind_check_every)
+            await promise_checks.schedule_promise_checks(settings.reconcile_every)
+            if settings.places_mailbox_drafts:
+                await mailbox_drafts.schedule_mailbox_reconcile(settings.remind_check_every)
+            await source_polls.schedule_source_polls(self)
         if self._watchdog is not None:
             self._watchdog_task = asyncio.create_task(self._watchdog.run())
         log.info(

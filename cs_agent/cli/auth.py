@@ -35,7 +35,7 @@ def auth_gmail(
     ] = True,
 ) -> None:
     """Sign in with Google and save a token cs-agent sends follow-ups with (gmail.send and
-    gmail.readonly only)."""
+    gmail.readonly; gmail.compose too when a follow-up policy is gmail-draft)."""
     settings = start_command()
     target = token_out or settings.gmail_credentials or settings.data_dir / "gmail-token.json"
     if target.exists() and not force:
@@ -44,7 +44,12 @@ def auth_gmail(
     from cs_agent.bootstrap import gmail_setup
 
     try:
-        credentials = gmail_setup.sign_in(client_secret, port=port, open_browser=browser)
+        credentials = gmail_setup.sign_in(
+            client_secret,
+            port=port,
+            open_browser=browser,
+            drafts=settings.places_mailbox_drafts,
+        )
         address = asyncio.run(gmail_setup.account_address(settings, credentials, target))
     except gmail_setup.GmailSignInError as error:
         raise CliError(str(error)) from None

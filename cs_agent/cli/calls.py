@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,6 +18,7 @@ from cs_agent.cli.common import (
     start_command,
     stored_call,
 )
+from cs_agent.cli.render_calls import call_json
 from cs_agent.services import queues
 
 if TYPE_CHECKING:
@@ -32,8 +34,9 @@ def calls_list(
     failed: Annotated[bool, typer.Option("--failed", help="Only failed calls, with why.")] = False,
     status: Annotated[str | None, typer.Option(help="Only calls in this status.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Calls, newest first."""
+    """Calls from every source (upload, API, Zoom, Gong, Google Meet), newest first."""
     settings = start_command()
     # Imported here for start-up time: storage takes ~0.2 s to import.
     from storage import repo
@@ -41,6 +44,9 @@ def calls_list(
 
     with open_database(settings) as engine, session_scope(engine) as session:
         rows = repo.list_calls(session, status="failed" if failed else status, limit=limit)
+    if as_json:
+        out.print_json(json.dumps({"calls": [call_json(row) for row in rows]}))
+        return
     table = Table(title="Failed calls" if failed else "Calls")
     for column in ("call", "status", "customer", "title", "received"):
         table.add_column(column)

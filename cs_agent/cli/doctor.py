@@ -17,13 +17,13 @@ def doctor(
     """Check the database and every port's adapter live; exit non-zero if any check fails."""
     settings = start_command()
     # Imported here for start-up time: the checks load every adapter (~1.5 s).
-    from cs_agent.bootstrap.doctor import diagnose
+    from cs_agent.bootstrap.source_doctor import diagnose_all
     from cs_agent.cli.render import render_doctor
     from storage.db import make_engine
 
     engine = make_engine(settings.app_database_url)
     try:
-        reports = asyncio.run(diagnose(settings, engine))
+        reports = asyncio.run(diagnose_all(settings, engine))
     finally:
         engine.dispose()
     healthy = all(report.ok for report in reports)

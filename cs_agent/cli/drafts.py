@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -54,8 +55,9 @@ def on_draft(draft_id: str, action: Callable[[Runtime, str], Awaitable[T]]) -> T
 @app.command("list")
 def drafts_list(
     status: Annotated[str | None, typer.Option(help="pending, sent, rejected, failed …")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """Drafts, newest first."""
+    """Drafts, newest first: follow-ups, and updates telling customers promises were kept."""
     settings = start_command()
     # Imported here for start-up time: storage takes ~0.2 s to import.
     from storage import repo
@@ -64,19 +66,44 @@ def drafts_list(
     with open_database(settings) as engine, session_scope(engine) as session:
         rows = repo.list_drafts(session, status=status)
         calls = {row.call_id: repo.get_call(session, call_id=row.call_id) for row in rows}
-    table = Table(title="Follow-up drafts")
-    for column in ("draft", "status", "customer", "subject", "created"):
+    if as_json:
+        out.print_json(json.dumps([_draft_json(row, calls.get(row.call_id)) for row in rows]))
+        return
+    table = Table(title="Drafts")
+    for column in ("draft", "kind", "status", "customer", "subject", "created"):
         table.add_column(column)
     for row in rows:
         call = calls.get(row.call_id)
         table.add_row(
             row.id,
+            row.kind
+            if row.kind == "followup"
+            else f"{row.kind} ({'template' if row.drafted_by in (None, 'update-template') else row.drafted_by})",
             row.status,
             (call.customer_name if call else None) or "—",
             row.subject,
             f"{row.created_at:%Y-%m-%d %H:%M}",
         )
     out.print(table)
+
+
+def _draft_json(row: Any, call: Any) -> dict[str, Any]:
+    """What ``drafts list --json`` shows of a draft."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "call_id": row.call_id,
+        "status": row.status,
+        "version": row.version,
+        "customer": call.customer_name if call else None,
+        "subject": row.subject,
+        "to": list(row.to),
+        "cc": list(row.cc),
+        "in_reply_to": row.in_reply_to,
+        "drafted_by": row.drafted_by,
+        "message_id": row.message_id,
+        "created_at": row.created_at.isoformat(),
+    }
 
 
 @app.command("show")
@@ -136,3 +163,26 @@ def drafts_reject(
 
     decision = on_draft(draft_id, reject_draft)
     out.print(f"Rejected {decision.draft.id}; nothing will be sent.")
+
+
+@app.command("anyway")
+def drafts_anyway(
+    call_id: Annotated[str, typer.Argument(help="The call the analysis found needed no email.")],
+) -> None:
+    """Draft the follow-up of a call the analysis found needed none (it then waits as usual)."""
+    settings = start_command()
+    # Imported here for start-up time: the services load storage (~0.3 s).
+    from cs_agent.services.draft_anyway import DraftAnyway, request_draft_anyway
+
+    async def ask(runtime: Runtime) -> tuple[DraftAnyway, Any]:
+        result = await request_draft_anyway(runtime, call_id, actor=actor())
+        if result.workflow_id is None:
+            return result, None
+        return result, await queues.wait_for(result.workflow_id)
+
+    result, draft_id = run_with_runtime(settings, ask)
+    if result.workflow_id is None:
+        raise CliError(f"no draft made for {call_id}: {result.detail}")
+    if not result.started:
+        err.print(f"[dim]{result.detail}; showing that draft.[/dim]")
+    out.print(f"Drafted {draft_id}: see it with cs-agent drafts show {draft_id}", soft_wrap=True)

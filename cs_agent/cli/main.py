@@ -9,11 +9,12 @@ import sys
 
 import typer
 
-from cs_agent.cli import auth, calls, drafts, users
+from cs_agent.cli import auth, calls, draft_edit, drafts, sources, tasks, users  # noqa: F401 (draft_edit adds `drafts edit`)
 from cs_agent.cli.common import CliError, err
 from cs_agent.cli.doctor import doctor
 from cs_agent.cli.operations import costs, purge
 from cs_agent.cli.process import process
+from cs_agent.cli.promises import promises
 from cs_agent.cli.serve import serve, worker
 from cs_agent.config import ConfigurationError
 
@@ -30,6 +31,9 @@ app.add_typer(drafts.app, name="drafts")
 app.add_typer(calls.app, name="calls")
 app.add_typer(auth.app, name="auth")
 app.add_typer(users.app, name="web")
+app.add_typer(tasks.app, name="tasks")
+app.command()(promises)
+app.add_typer(sources.app, name="sources")
 
 
 def main() -> None:

@@ -212,4 +212,6 @@ def json_result(view: CallView) -> dict[str, Any]:
         "usage": data["usage"],
         "cost_usd": data["cost_usd"],
         "failure_reason": data["failure_reason"],
+        "policy": data["policy"],
+        "no_followup_reason": data["no_followup_reason"],
     }

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -85,10 +86,13 @@ def render_call(console: Console, view: CallView) -> None:
     if view.draft:
         render_draft(console, view.draft)
         render_next_step(console, view)
+    else:
+        render_no_draft(console, view)
     if view.analyzer != OFFLINE_ANALYZER:  # the offline analyzer's notes are in its banner
         for note in view.analysis_notes:
             console.print(Text(f"note: {note}", style="dim"))
     console.print(f"[dim]call {view.call_id} · {view.words} words · {usage_line(view)}[/dim]")
+    render_policy(console, view)
 
 
 def usage_line(view: CallView) -> str:
@@ -185,8 +189,34 @@ def render_next_step(console: Console, view: CallView) -> None:
         )
     elif draft.status == "failed":
         console.print(f"[red]Sending failed:[/red] {draft.failure_reason}")
+    elif draft.status == "in_gmail":
+        where = f": {draft.mailbox_url}" if draft.mailbox_url else ""
+        console.print(
+            f"[green]Draft in Gmail[/green], in the customer's thread; send it from there{where}"
+        )
     else:
         console.print(f"Draft is {draft.status}.")
+
+
+def render_no_draft(console: Console, view: CallView) -> None:
+    """Why a processed call has no draft: the policy said none, or none was needed."""
+    if view.status != "completed":
+        return
+    if view.policy is not None and view.policy.name == "none":
+        console.print(
+            "[bold]No email drafted:[/bold] the follow-up policy for this customer is none."
+        )
+    elif view.no_followup_reason:
+        console.print(f"[bold]No follow-up needed:[/bold] {escape(view.no_followup_reason)}")
+        console.print(f"  draft one anyway: cs-agent drafts anyway {view.call_id}")
+
+
+def render_policy(console: Console, view: CallView) -> None:
+    """The follow-up policy in force, and where it came from."""
+    if view.policy is not None:
+        console.print(
+            f"[dim]follow-up policy: {view.policy.name.value} ({escape(view.policy.source)})[/dim]"
+        )
 
 
 def render_doctor(console: Console, reports: Sequence[PortReport], *, data_dir: str) -> None:

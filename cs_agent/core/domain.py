@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cs_agent.core.followup import PolicyChoice
 from cs_agent.core.text import StorableStr
 
 OFFLINE_ANALYZER = "offline-rules"
@@ -215,6 +216,9 @@ class CallAnalysis(BaseModel):
     usage: Usage | None = None
     notes: list[str] = Field(default_factory=list)
     """Anything a reader should know about how this analysis was made."""
+    no_followup_reason: str | None = None
+    """Set when the analyzer found that no follow-up email is needed, and why. ``email`` is
+    then what a person gets if they ask for a draft anyway."""
 
 
 class CallStatus(StrEnum):
@@ -225,7 +229,8 @@ class CallStatus(StrEnum):
     FILING = "filing"
     AWAITING_APPROVAL = "awaiting_approval"
     COMPLETED = "completed"
-    """The follow-up went out, or was rejected: nothing more will happen."""
+    """The follow-up went out, or was rejected, or no email was drafted (the follow-up policy
+    is ``none``, or none was needed): nothing more will happen unless a person asks."""
     FAILED = "failed"
 
 
@@ -238,6 +243,8 @@ class DraftStatus(StrEnum):
     SENT = "sent"
     REJECTED = "rejected"
     FAILED = "failed"
+    IN_GMAIL = "in_gmail"
+    """Placed in the sender's Gmail (the ``gmail-draft`` policy): a person sends it there."""
 
 
 class FollowUpDraft(BaseModel):
@@ -261,6 +268,16 @@ class FollowUpDraft(BaseModel):
     provider_message_id: str | None = None
     failure_reason: str | None = None
     reject_reason: str | None = None
+    kind: str = "followup"
+    """``followup`` (a call's recap) or ``update`` (promises kept); see ``DraftKind``."""
+    in_reply_to: str | None = None
+    """For an update: the Message-ID of the follow-up it replies to, so it threads."""
+    drafted_by: str | None = None
+    """For an update: who wrote it (``update-template``, or the model's analyzer name)."""
+    gmail_draft_id: str | None = None
+    """The draft in the sender's Gmail, under the ``gmail-draft`` policy."""
+    mailbox_url: str | None = None
+    """Where the sender opens that draft in their mailbox."""
 
 
 class ApprovalRequest(BaseModel):
@@ -278,6 +295,40 @@ class ApprovalRequest(BaseModel):
     analyzer: str
     attendees: list[Attendee] = Field(default_factory=list)
     """Who was on the call: a channel may mention the account owner among them."""
+    tracker_customer: TrackerCustomer | None = None
+    """The call's customer as the tracker knows it (its owner, its channel), when it does."""
+    tracker_customer_note: str | None = None
+    """Why the call has no tracker customer (not in Linear, and not created), for the message."""
+    policy: PolicyChoice | None = None
+    """The follow-up policy in force for the call, and where it came from."""
+
+
+class FollowUpNotice(BaseModel):
+    """What a channel shows when a call ends with no draft: the policy said none, or the
+    analysis found no follow-up needed (then a person may ask for one anyway)."""
+
+    call_id: str
+    call_title: str | None
+    call_date: dt.date | None
+    customer: Customer | None
+    summary: CallSummary
+    action_items: list[ActionItem]
+    issues: list[IssueRef | None]
+    analyzer: str
+    policy: PolicyChoice
+    no_followup_reason: str | None = None
+    """Set when the analysis found no email needed; None when the policy is ``none``."""
+    drafted_anyway_by: str | None = None
+    """Who asked for a draft anyway, once someone has."""
+    ref: dict[str, str] = Field(default_factory=dict)
+    """Where the notice was posted before, so it is updated rather than posted again."""
+    tracker_customer: TrackerCustomer | None = None
+    """The call's customer as the tracker knows it: its channel, when none is configured."""
+
+    @property
+    def offers_draft(self) -> bool:
+        """Whether a person may still ask for a draft (the analysis, not the policy, said no)."""
+        return self.no_followup_reason is not None and self.drafted_anyway_by is None
 
 
 class OutgoingEmail(BaseModel):
@@ -308,3 +359,99 @@ class SentEmail(BaseModel):
     provider_message_id: str
     location: str | None = None
     """Where a person can see it: a file path for the outbox, a thread for Gmail."""
+
+
+class TrackerCustomer(BaseModel):
+    """A customer record in the tracker (Linear's ``Customer``, or the local task list's)."""
+
+    id: str
+    name: str
+    domains: list[str] = Field(default_factory=list)
+    owner_name: str | None = None
+    """The workspace member who owns the account: the person the approval message mentions."""
+    owner_email: str | None = None
+    slack_channel_id: str | None = None
+    """The customer's Slack channel: where its approval requests go when none is configured."""
+    tier: str | None = None
+    url: str | None = None
+
+
+# Both name TrackerCustomer, defined after them.
+ApprovalRequest.model_rebuild()
+FollowUpNotice.model_rebuild()
+# --- promises: where a filed action item stands in its tracker -----------------------------------
+
+TrackerStateType = Literal["open", "completed", "canceled"]
+"""Linear's WorkflowState.type folded to what a promise needs: ``completed`` and ``canceled``
+as they are, every other type (triage, backlog, unstarted, started) ``open``."""
+
+
+class IssueState(BaseModel):
+    """Where a filed issue stands in the tracker."""
+
+    id: str
+    """The issue's id in the tracker (``IssueRef.id``)."""
+    identifier: str
+    """What people call it, e.g. ``ENG-12``."""
+    state_type: TrackerStateType
+    state_name: str
+    """The state as the team named it, e.g. ``Done``."""
+    updated_at: dt.datetime
+    actor: str | None = None
+    """Who made the change, when the tracker says."""
+
+
+class PromiseStatus(StrEnum):
+    """A promise (a filed action item) is open until its issue is completed or canceled."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    DROPPED = "dropped"
+
+
+class DraftKind(StrEnum):
+    """What a draft is: a call's follow-up, or an update telling the customer promises were kept."""
+
+    FOLLOWUP = "followup"
+    UPDATE = "update"
+
+
+class OverduePromise(BaseModel):
+    """What the owner of a promise past its due date is reminded of."""
+
+    item_id: str
+    title: str
+    due_date: dt.date
+    owner_name: str | None = None
+    owner_email: str | None = None
+    side: Side | None = None
+    customer: str | None = None
+    call_id: str
+    call_title: str | None = None
+    call_date: dt.date | None = None
+    issue: IssueRef | None = None
+    followup_approval_ref: dict[str, str] = Field(default_factory=dict)
+    """Where the call's follow-up was posted for approval (the thread a reminder can go to)."""
+
+
+class KeptPromise(BaseModel):
+    """A promise kept, as an update to the customer tells it."""
+
+    title: str
+    call_date: dt.date | None = None
+    call_title: str | None = None
+    issue: str | None = None
+    """The issue's identifier, e.g. ``CS-142``."""
+
+
+class UpdateRequest(BaseModel):
+    """What a drafter needs to write the update telling a customer its promises were kept."""
+
+    customer: str | None
+    kept: list[KeptPromise]
+    subject: str
+    """The reply subject (``Re: <follow-up subject>``): kept as it is, so the email threads."""
+    followup_body: str | None = None
+    """The follow-up the update replies to, for tone and context."""
+    sender_name: str | None = None
+    company_name: str | None = None

@@ -90,3 +90,57 @@ def inbox_call_url(public_url: str, call_id: str, *, anchor: str | None = "draft
     """The absolute URL of a call's page in the web inbox (at its draft by default)."""
     url = f"{public_url.rstrip('/')}{INBOX_PATH}/calls/{call_id}"
     return f"{url}#{anchor}" if anchor else url
+
+
+# --- promises -------------------------------------------------------------------------------------
+
+
+def customer_key(*, name: str | None, domain: str | None, call_id: str) -> str:
+    """Who an update is for: the customer's name (case ignored), its domain, or the call alone."""
+    if name and name.strip():
+        return "name:" + " ".join(name.split()).casefold()
+    if domain and domain.strip():
+        return "domain:" + domain.strip().casefold()
+    return "call:" + call_id
+
+
+def update_draft_id_for(customer: str, first_item_id: str) -> str:
+    """An update draft's id, from its customer and the first promise it told about: a step
+    run again after a crash finds the draft it made."""
+    digest = hashlib.sha256(f"{customer}:{first_item_id}".encode()).hexdigest()[:20]
+    return f"update-{digest}"
+
+
+def promise_update_workflow_id(item_id: str) -> str:
+    """One 'tell the customer' workflow a kept promise: every report of the change collapses."""
+    return f"promise-update:{item_id}"
+
+
+def promise_reminder_workflow_id(item_id: str, due_date: str) -> str:
+    """One overdue reminder a promise and due date, whichever worker or tick gets there first."""
+    return f"remind-promise:{item_id}:{due_date}"
+
+
+def reconcile_workflow_id(tick: str) -> str:
+    """One reconcile a schedule tick, however many workers fire it."""
+    return f"reconcile-promises:{tick}"
+
+
+def inbox_promises_url(public_url: str) -> str:
+    """The absolute URL of the inbox's Promises page."""
+    return f"{public_url.rstrip('/')}{INBOX_PATH}/promises"
+
+
+def draft_anyway_workflow_id(call_id: str) -> str:
+    """The workflow that drafts a follow-up the analysis found unneeded: one a call, ever."""
+    return f"draft-anyway:{call_id}"
+
+
+def mailbox_reconcile_workflow_id(draft_id: str) -> str:
+    """The workflow that checks whether a draft left in a mailbox has been sent."""
+    return f"mailbox-reconcile:{draft_id}"
+
+
+def source_workflow_id(source: str, source_id: str) -> str:
+    """One ingestion a call of a transcript source: repeated announcements collapse into it."""
+    return f"source-transcript:{source}:{source_id}"

@@ -22,10 +22,15 @@ from cs_agent.core.domain import (
     CallAnalysis,
     CallMetadata,
     FollowUpDraft,
+    FollowUpNotice,
     IssueRef,
+    IssueState,
     OutgoingEmail,
+    OverduePromise,
     SentEmail,
+    TrackerCustomer,
     Transcript,
+    UpdateRequest,
 )
 
 
@@ -86,6 +91,53 @@ class TaskTracker(Protocol):
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
         """Open issues whose titles match ``query``, for ``customer`` when given."""
+        ...
+
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """The tracker's customer record for a call's customer: by any of ``domains``, then ``name``.
+
+        When none matches and ``create`` is true, the customer is created (named ``name``, with
+        ``domains``); otherwise the answer is None. Safe to repeat: a second call finds what the
+        first created (a create that raced another is answered with the one that won).
+        """
+        ...
+
+    async def add_customer_need(
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
+    ) -> None:
+        """Record on ``issue`` that ``customer`` asked for it, with ``body`` as the evidence.
+
+        ``body`` is the words from the call, plain text (the tracker escapes them for its own
+        format); ``call`` and ``said_at`` (seconds into it) say where they were said.
+
+        Must be idempotent on ``need_id``: a repeat (after a timeout, a crash, a retried step)
+        leaves exactly one need.
+        """
+        ...
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """Link ``url`` (the call's page) from ``issue``, so the issue shows where it came from.
+
+        Idempotent on (issue, ``url``): a repeat updates the one link instead of adding another.
+        """
+        ...
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """The current state of those issues (only the ones updated since ``updated_since``
+        when given). A read: safe to repeat. Ids the tracker does not know are left out."""
         ...
 
 
@@ -159,6 +211,33 @@ class InteractiveApprovals(ApprovalChannel, Protocol):
 
 
 @runtime_checkable
+class OwnerReminders(Protocol):
+    """An approval channel that can remind a promise's owner it is overdue (Slack).
+
+    Optional: a channel without it (the local inbox) has nowhere to say it, and the audit log
+    and the Promises page show the reminder instead.
+    """
+
+    async def remind_owner(self, promise: OverduePromise) -> None:
+        """Tell the owner (a direct message, else the call's approval thread) that ``promise``
+        is past its due date. Must be idempotent per (promise, due date): run again after a
+        crash between posting and recording, a channel that can look finds its earlier post."""
+        ...
+
+
+@runtime_checkable
+class UpdateDrafter(Protocol):
+    """An analyzer that can also write a customer update on promises kept (the Claude agent).
+
+    Optional: without it (the offline analyzer) updates come from a template, labelled so.
+    """
+
+    async def draft_update(self, request: UpdateRequest) -> str:
+        """The update's Markdown body. No side effect: safe to repeat; a person approves it."""
+        ...
+
+
+@runtime_checkable
 class Mailer(Protocol):
     """Sends the approved follow-up (Gmail, SMTP, or the local outbox)."""
 
@@ -211,4 +290,35 @@ class TranscriptDownloader(Protocol):
 
     async def download(self, url: str, *, token: str) -> bytes:
         """The file's bytes. A GET: safe to repeat after a crash."""
+        ...
+
+
+@runtime_checkable
+class FollowUpNotifier(Protocol):
+    """An approval channel that can also say a call ended with no draft (Slack, the inbox)."""
+
+    async def notify_no_draft(self, notice: FollowUpNotice) -> dict[str, str]:
+        """Show ``notice``; returns where it lives.
+
+        Must be idempotent: with ``notice.ref`` set, update that message rather than post;
+        a channel that can look (Slack: message metadata naming the call) finds a notice it
+        posted just before a crash and updates it.
+        """
+        ...
+
+
+@runtime_checkable
+class MailboxDrafts(Protocol):
+    """A mailer that can place a follow-up in the sender's mailbox as a draft (Gmail)."""
+
+    async def create_draft(self, email: OutgoingEmail) -> SentEmail:
+        """Create the draft once; returns its id as ``provider_message_id`` and a link.
+
+        Must be idempotent on ``email.message_id``: look the draft up by its Message-ID
+        before creating, so a create retried after a timeout makes no second draft.
+        """
+        ...
+
+    async def find_draft(self, message_id: str) -> SentEmail | None:
+        """The draft created under ``message_id``, if it is still a draft."""
         ...

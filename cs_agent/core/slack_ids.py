@@ -19,6 +19,8 @@ REJECT = "cs_agent.reject"
 RETRY = "cs_agent.retry"
 EDIT_VIEW = "cs_agent.edit_draft"
 REJECT_VIEW = "cs_agent.reject_draft"
+DRAFT_ANYWAY = "cs_agent.draft_anyway"
+"""The "Draft one anyway" button on a "no follow-up needed" message; its value is the call id."""
 
 
 def slack_actor(user_id: str) -> str:

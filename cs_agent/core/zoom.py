@@ -13,6 +13,7 @@ from pydantic import BaseModel, SecretStr
 
 from cs_agent.core.domain import Attendee, CallMetadata, Side
 from cs_agent.core.sealing import seal, unseal
+from cs_agent.core.sources import SourceRef
 
 ZOOM_DOMAINS = ("zoom.us", "zoomgov.com")
 
@@ -78,6 +79,20 @@ class ZoomTranscriptJob(ZoomRecording):
     with this download token."""
 
     download_token: SecretStr
+
+    def source_ref(self) -> SourceRef:
+        """The job as the Zoom source's ``SourceRef``: the event's metadata, URL and token."""
+        details = {"download_url": self.download_url}
+        if self.start_time is not None:
+            details["start_time"] = self.start_time.isoformat()
+        if self.timezone:
+            details["timezone"] = self.timezone
+        return SourceRef(
+            source_id=self.meeting_uuid,
+            known=self.metadata(),
+            details=details,
+            secret=self.download_token,
+        )
 
     def sealed(self, key: bytes) -> SealedZoomJob:
         """The job as it may be stored (a workflow's input): the token sealed with ``key``."""

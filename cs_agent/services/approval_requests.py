@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -12,8 +14,11 @@ from cs_agent.core.ports import ApprovalOutcome
 from cs_agent.core.text import STORED
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.customer_links import approval_customer
+from cs_agent.services.followup_policy import stored_policy
 from storage import repo
 from storage.db import session_scope
+from storage.models import ActionItemRow, CallRow
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +41,17 @@ async def announce(ctx: ServiceContext, draft: FollowUpDraft, outcome: ApprovalO
 
 def load_approval_request(ctx: ServiceContext, draft_id: str) -> ApprovalRequest:
     """Everything an approval channel shows about a draft, read fresh from the database."""
-    return approval_request_from(ctx.engine, draft_id)
+    return approval_request_from(ctx.engine, draft_id, tracker=ctx.adapters.tracker.name)
 
 
-def approval_request_from(engine: Engine, draft_id: str) -> ApprovalRequest:
-    """``load_approval_request`` for code that has the database but not the runtime (adapters)."""
+def approval_request_from(
+    engine: Engine, draft_id: str, *, tracker: str | None = None
+) -> ApprovalRequest:
+    """``load_approval_request`` for code that has the database but not the runtime (adapters).
+
+    ``tracker`` names the tracker whose customer record the request shows; without it, the
+    tracker the call's items were filed in.
+    """
     with session_scope(engine) as session:
         row = repo.get_draft(session, draft_id=draft_id)
         if row is None:
@@ -61,4 +72,14 @@ def approval_request_from(engine: Engine, draft_id: str) -> ApprovalRequest:
             issues=[repo.issue_from_row(item) for item in items],
             analyzer=call.analyzer or "",
             attendees=metadata.attendees,
+            **_tracker_customer(engine, call, items, tracker=tracker),
+            policy=stored_policy(call),
         )
+
+
+def _tracker_customer(
+    engine: Engine, call: CallRow, items: Sequence[ActionItemRow], *, tracker: str | None
+) -> dict[str, Any]:
+    filed_in = tracker or next((item.issue_tracker for item in items if item.issue_tracker), None)
+    customer, note = approval_customer(engine, call, tracker=filed_in)
+    return {"tracker_customer": customer, "tracker_customer_note": note}

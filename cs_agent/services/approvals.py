@@ -267,4 +267,9 @@ def _not_pending(row: DraftRow) -> str:
         return f"draft {row.id} was already sent"
     if row.status == DraftStatus.FAILED:
         return f"draft {row.id} failed to send ({row.failure_reason}); edit it to try again"
+    if row.status == DraftStatus.IN_GMAIL:
+        return (
+            f"draft {row.id} is in the sender's Gmail (the gmail-draft follow-up policy): "
+            "it is sent from there"
+        )
     return f"draft {row.id} is {row.status}, not pending"

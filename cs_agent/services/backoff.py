@@ -92,3 +92,6 @@ def analysis_retry_policy(settings: Settings) -> RetryPolicy:
 
 ZOOM_DOWNLOAD_POLICY = RetryPolicy(attempts=8, initial_delay=0.5, max_delay=60.0)
 """A download that keeps failing is retried for about a minute (8 tries) before the call fails."""
+
+SOURCE_FETCH_POLICY = RetryPolicy(attempts=6, initial_delay=0.5, max_delay=30.0)
+"""Fetching a call from a transcript source (Gong, Google Meet): about half a minute of tries."""

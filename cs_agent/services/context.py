@@ -25,6 +25,7 @@ from cs_agent.core.ports import (
     TaskTracker,
     TranscriptDownloader,
 )
+from cs_agent.core.sources import TranscriptSource
 from cs_agent.services.intake_writer import IntakeWriter
 from cs_agent.services.queues import APP_NAME
 
@@ -38,6 +39,8 @@ class Adapters:
     approvals: ApprovalChannel
     mailer: Mailer
     zoom: TranscriptDownloader
+    sources: dict[str, TranscriptSource] = field(default_factory=dict)
+    """Transcript sources by name (``zoom``, ``gong``, ``google-meet``): those configured."""
     choices: list[AdapterChoice] = field(default_factory=list)
 
 

@@ -24,6 +24,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
+from cs_agent.services.promise_metrics import PromiseCollector
 from storage import repo
 from storage.db import session_scope
 
@@ -126,6 +127,7 @@ def database_registry(engine: Engine) -> CollectorRegistry:
     """A registry holding only the database's numbers (one per app, so tests can have many)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(engine))
+    registry.register(PromiseCollector(engine))
     return registry
 
 

@@ -9,6 +9,7 @@ effect and before its checkpoint.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import uuid
 
@@ -21,6 +22,8 @@ from cs_agent.core.domain import (
     CallStatus,
     EmailDraft,
     IssueRef,
+    IssueState,
+    TrackerCustomer,
     Transcript,
     TranscriptFormat,
 )
@@ -45,7 +48,15 @@ from cs_agent.services.backoff import (
     with_retries,
 )
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.customer_links import (
+    customer_aliases,
+    customer_tier,
+    link_action_item,
+    resolve_call_customer,
+)
 from cs_agent.services.failures import failure_reason
+from cs_agent.services.followup_policy import FollowUpStep, announce_no_draft, decide_followup
+from cs_agent.services.mailbox_drafts import place_in_mailbox
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import PROCESS_CALL_WORKFLOW
 from storage import repo
@@ -59,16 +70,27 @@ log = logging.getLogger(__name__)
 async def process_call(call_id: str) -> str:
     """Analyse a call, file its action items, save the draft and ask for approval.
 
-    Returns the draft id. On a failure the call is marked failed with the reason and the
+    Returns the draft id ("" when the follow-up policy or the analysis made no draft). The
+    policy decides what follows the filing (``services.followup_policy``). On a failure the call is marked failed with the reason and the
     workflow ends in error; nothing after the failing step has happened.
     """
     ctx = context.current()
     with log_context(call_id=call_id, workflow_id=DBOS.workflow_id):
         try:
+            # The customer first: the analysis's search for open issues reads its needs.
+            customer = await resolve_call_customer(ctx, call_id)
             item_ids = await analyze_call(ctx, call_id)
             for item_id in item_ids:
                 await file_action_item(ctx, call_id, item_id)
+                await link_action_item(ctx, call_id, item_id, customer)
+            next_step = await decide_followup(ctx, call_id, tier=customer_tier(customer))
+            if next_step == FollowUpStep.NO_DRAFT:
+                await announce_no_draft(ctx, call_id)
+                log.info("call %s processed; no follow-up drafted", call_id)
+                return ""
             draft_id = await save_draft(ctx, call_id)
+            if next_step == FollowUpStep.MAILBOX_DRAFT:
+                await place_in_mailbox(ctx, draft_id)
             await request_approval(ctx, draft_id)
         except Exception as error:
             # A plain sentence: a database error's message (its SQL and parameters) is logged
@@ -77,7 +99,7 @@ async def process_call(call_id: str) -> str:
             log.warning("call %s failed: %s", call_id, reason)
             await mark_call_failed(ctx, call_id, reason)
             raise WorkflowFailure(reason) from None
-        log.info("call %s processed; draft %s awaits approval", call_id, draft_id)
+        log.info("call %s processed; draft %s is with a person", call_id, draft_id)
         return draft_id
 
 
@@ -90,7 +112,11 @@ async def analyze_call(ctx: ServiceContext, call_id: str) -> list[str]:
     transcript, metadata = await asyncio.to_thread(_begin_analysis, ctx, call_id)
     analyzer = ctx.adapters.analyzer
     policy = analysis_retry_policy(ctx.settings)
-    lookups = LookupOnlyTracker(ctx.adapters.tracker, service_retry_policy(ctx.settings))
+    lookups = LookupOnlyTracker(
+        ctx.adapters.tracker,
+        service_retry_policy(ctx.settings),
+        aliases=await asyncio.to_thread(customer_aliases, ctx, call_id),
+    )
     try:
         analysis: CallAnalysis = await with_retries(
             lambda: analyzer.analyze(transcript, metadata, tracker=lookups),
@@ -158,18 +184,34 @@ class LookupOnlyTracker:
     does not throw away (and pay again for) a whole analysis.
     """
 
-    def __init__(self, tracker: TaskTracker, policy: RetryPolicy) -> None:
+    def __init__(
+        self, tracker: TaskTracker, policy: RetryPolicy, *, aliases: dict[str, str] | None = None
+    ) -> None:
         self._tracker = tracker
         self._policy = policy
         self.name = tracker.name
+        # The call's customer name (folded) → its name in the tracker, when they differ.
+        self._aliases = aliases or {}
 
     async def find_open_issues(
         self, *, query: str, customer: str | None, limit: int = 5
     ) -> list[IssueRef]:
         """The wrapped tracker's search, with retries."""
+        if customer:
+            customer = self._aliases.get(" ".join(customer.split()).casefold(), customer)
         return await with_retries(
             lambda: self._tracker.find_open_issues(query=query, customer=customer, limit=limit),
             what=f"looking up open issues like {query!r}",
+            policy=self._policy,
+        )
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """The wrapped tracker's read of issue states, with retries (a read: safe)."""
+        return await with_retries(
+            lambda: self._tracker.issue_states(issue_ids, updated_since=updated_since),
+            what="reading issue states",
             policy=self._policy,
         )
 
@@ -178,6 +220,35 @@ class LookupOnlyTracker:
     ) -> IssueRef:
         """Refused: analyzers propose, the workflow files."""
         raise PermissionError("an analyzer cannot file issues; the workflow files them")
+
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """A look-up only: an analyzer never creates a customer."""
+        return await with_retries(
+            lambda: self._tracker.resolve_customer(domains=domains, name=name, create=False),
+            what=f"looking up the customer {name!r}",
+            policy=self._policy,
+        )
+
+    async def add_customer_need(
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
+    ) -> None:
+        """Refused: analyzers propose, the workflow records."""
+        raise PermissionError("an analyzer cannot add customer needs; the workflow adds them")
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """Refused: analyzers propose, the workflow links."""
+        raise PermissionError("an analyzer cannot link issues; the workflow links them")
 
 
 @DBOS.step(name="file_action_item")

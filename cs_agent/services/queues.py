@@ -16,6 +16,10 @@ CALLS_QUEUE = "cs-agent-calls"
 PROCESS_CALL_WORKFLOW = "process_call"
 SENDS_QUEUE = "cs-agent-sends"
 INTAKE_QUEUE = "cs-agent-intake"
+PROMISES_QUEUE = "cs-agent-promises"
+"""Telling customers about promises kept: one at a time across every worker, so two promises
+of one customer kept at once join one update instead of racing to start two."""
+PROMISE_UPDATE_WORKFLOW = "tell_customer_promise_kept"
 
 
 async def register_queues(*, worker_concurrency: int) -> None:
@@ -25,6 +29,7 @@ async def register_queues(*, worker_concurrency: int) -> None:
     )
     await DBOS.register_queue_async(SENDS_QUEUE, worker_concurrency=8, polling_interval_sec=0.2)
     await DBOS.register_queue_async(INTAKE_QUEUE, worker_concurrency=4, polling_interval_sec=0.2)
+    await DBOS.register_queue_async(PROMISES_QUEUE, global_concurrency=1, polling_interval_sec=0.2)
 
 
 async def wait_for(workflow_id: str, *, timeout: float | None = None) -> Any:

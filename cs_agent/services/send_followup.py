@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from cs_agent.core.domain import (
     CallMetadata,
     CallStatus,
+    DraftKind,
     DraftStatus,
     FollowUpDraft,
     OutgoingEmail,
@@ -30,6 +31,7 @@ from cs_agent.services.approval_requests import announce
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
 from cs_agent.services.observe import observed
+from cs_agent.services.promise_updates import note_told
 from cs_agent.services.queues import SENDS_QUEUE
 from storage import repo
 from storage.db import session_scope
@@ -133,6 +135,9 @@ def outgoing_email(
         body=draft.body,
         thread_id=metadata.gmail_thread_id,
         thread_subject=metadata.gmail_thread_subject,
+        # An update replies to the call's follow-up, so it lands in the same thread.
+        in_reply_to=draft.in_reply_to,
+        references=[draft.in_reply_to] if draft.in_reply_to else [],
     )
 
 
@@ -192,7 +197,10 @@ async def mark_sent(
         ).draft
         if row is None:
             return
-        repo.set_call_status(session, call_id=row.call_id, status=CallStatus.COMPLETED)
+        if row.kind == DraftKind.UPDATE:
+            note_told(session, draft_id=draft_id)
+        else:
+            repo.set_call_status(session, call_id=row.call_id, status=CallStatus.COMPLETED)
         draft = repo.draft_from_row(row)
     log.info("sent %s v%d as %s to %s", draft_id, version, sent.message_id, ", ".join(draft.to))
     await announce(

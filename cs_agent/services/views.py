@@ -7,8 +7,10 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from cs_agent.core.domain import CallMetadata, CallSummary, FollowUpDraft, IssueRef, Usage
+from cs_agent.core.followup import PolicyChoice
 from cs_agent.core.text import STORED
 from cs_agent.services.context import ServiceContext
+from cs_agent.services.followup_policy import stored_policy
 from storage import repo
 from storage.db import session_scope
 
@@ -50,6 +52,8 @@ class DraftView(BaseModel):
     message_id: str | None = None
     failure_reason: str | None = None
     reject_reason: str | None = None
+    gmail_draft_id: str | None = None
+    mailbox_url: str | None = None
 
     @classmethod
     def from_draft(cls, draft: FollowUpDraft) -> DraftView:
@@ -76,6 +80,11 @@ class CallView(BaseModel):
     usage: Usage | None
     cost_usd: float
     words: int
+    policy: PolicyChoice | None = None
+    """The follow-up policy in force for the call and where it came from (once decided)."""
+    no_followup_reason: str | None = None
+    """Why no follow-up email was drafted, when the analysis found none needed."""
+    drafted_anyway_by: str | None = None
 
 
 def load_call_view(ctx: ServiceContext, call_id: str) -> CallView | None:
@@ -121,4 +130,7 @@ def load_call_view(ctx: ServiceContext, call_id: str) -> CallView | None:
             usage=Usage.model_validate(call.usage) if call.usage else None,
             cost_usd=call.cost_usd,
             words=call.word_count,
+            policy=stored_policy(call),
+            no_followup_reason=call.no_followup_reason,
+            drafted_anyway_by=call.drafted_anyway_by,
         )

@@ -7,21 +7,17 @@ downloads opens it, and it returns the call id, never the token.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
 
-from cs_agent.core.domain import TranscriptFormat
-from cs_agent.core.errors import ExternalError
 from cs_agent.core.ids import zoom_workflow_id
 from cs_agent.core.sealing import SealError, derive_key
-from cs_agent.core.transcripts import TranscriptError
 from cs_agent.core.zoom import SealedZoomJob, ZoomTranscriptJob
-from cs_agent.services import context
-from cs_agent.services.backoff import ZOOM_DOWNLOAD_POLICY, with_retries
+from cs_agent.services import context, source_ingest
+from cs_agent.services.backoff import ZOOM_DOWNLOAD_POLICY
 from cs_agent.services.context import ServiceContext
-from cs_agent.services.intake import check_transcript, record_failed_call, submit_call
+from cs_agent.services.intake import record_failed_call
 from cs_agent.services.observe import observed
 from cs_agent.services.queues import INTAKE_QUEUE
 
@@ -81,27 +77,7 @@ async def take_in_zoom_transcript(ctx: ServiceContext, job_data: dict[str, Any])
                 "be set, and the same, where the event was received and where it is taken in"
             ),
         )
-    metadata = job.metadata()
-    downloader = ctx.adapters.zoom
-    token = job.download_token.get_secret_value()
-    try:
-        data = await with_retries(
-            lambda: downloader.download(job.download_url, token=token),
-            what=f"downloading the Zoom transcript of meeting {job.meeting_uuid}",
-            policy=ZOOM_DOWNLOAD_POLICY,
-        )
-    except ExternalError as error:
-        return record_failed_call(
-            ctx, source="zoom", metadata=metadata, reason=f"the transcript download failed: {error}"
-        )
-    try:
-        transcript = await asyncio.to_thread(check_transcript, data, format=TranscriptFormat.VTT)
-    except TranscriptError as error:
-        return record_failed_call(
-            ctx,
-            source="zoom",
-            metadata=metadata,
-            reason=f"the Zoom transcript does not parse: {error}",
-        )
-    submission = await submit_call(ctx, transcript=transcript, metadata=metadata, source="zoom")
-    return submission.call_id
+    # The download, its checks and the submission are the ingest service's, as for every source.
+    return await source_ingest.fetch_and_take_in(
+        ctx, source_ingest.source_of(ctx, "zoom"), job.source_ref(), policy=ZOOM_DOWNLOAD_POLICY
+    )

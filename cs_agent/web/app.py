@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cs_agent.bootstrap.runtime import Runtime
 from cs_agent.config import Settings
 from cs_agent.core.ids import INBOX_PATH
-from cs_agent.web import decisions, pages, signin, upload
+from cs_agent.web import decisions, followups, pages, promise_pages, signin, upload
 from cs_agent.web.auth import (
     LoopbackOnly,
     SignInLimiter,
@@ -111,7 +111,9 @@ def create_web_app(settings: Settings, runtime: Runtime) -> FastAPI:
     web.include_router(signin.router)
     web.include_router(pages.router)
     web.include_router(decisions.router)
+    web.include_router(followups.router)
     web.include_router(upload.router)
+    web.include_router(promise_pages.router)
     return web
 
 

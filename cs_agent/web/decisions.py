@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cs_agent.core.domain import DraftStatus
+from cs_agent.core.domain import DraftKind, DraftStatus
 from cs_agent.services import approvals
 from cs_agent.web.deps import ApproverDep, FormDep, RuntimeDep
 from cs_agent.web.forms import read_edit, read_version
 from cs_agent.web.pages import render_call
 from cs_agent.web.render import flash, path_for, render
+from cs_agent.web.versions import version_changes
 from storage import repo
 from storage.db import session_scope
 from storage.models import DraftRow
@@ -51,6 +52,13 @@ def back_to_draft(request: Request, call_id: str) -> RedirectResponse:
     return RedirectResponse(f"{path}#draft", status_code=303)
 
 
+def back_to_decided(request: Request, draft: DraftRow) -> RedirectResponse:
+    """Back to where the draft is shown: its call's page, or an update's own page."""
+    if draft.kind == DraftKind.UPDATE:
+        return RedirectResponse(path_for(request, "update", draft_id=draft.id), status_code=303)
+    return back_to_draft(request, draft.call_id)
+
+
 async def decide(
     request: Request,
     draft: DraftRow,
@@ -73,7 +81,7 @@ async def decide(
         flash(request, "error", f"{refused}: {refusal}.")
     else:
         flash(request, *said(made))
-    return back_to_draft(request, draft.call_id)
+    return back_to_decided(request, draft)
 
 
 @router.post("/drafts/{draft_id}/approve", name="approve")
@@ -89,10 +97,10 @@ async def approve(
     version = read_version(form)
     if version is None:
         flash(request, "error", "The form is missing the draft version; reload the page.")
-        return back_to_draft(request, draft.call_id)
+        return back_to_decided(request, draft)
     if draft.status == DraftStatus.PENDING and not draft.to:
         flash(request, "error", "Not approved: the email has no recipient yet. Edit it first.")
-        return back_to_draft(request, draft.call_id)
+        return back_to_decided(request, draft)
     if (
         form.get("confirm") != "send"
         and draft.status == DraftStatus.PENDING
@@ -100,7 +108,11 @@ async def approve(
     ):
         # Nothing is sent from the call page's button: first the recipients and the subject,
         # then a Send that posts here again with confirm=send. It works without JavaScript.
-        return render(request, "confirm.html", person=person, draft=draft)
+        with session_scope(runtime.engine) as session:
+            events = repo.list_audit(session, call_id=draft.call_id)
+        return render(
+            request, "confirm.html", person=person, draft=draft, changes=version_changes(events)
+        )
 
     def said(decision: approvals.Decision) -> Message:
         if decision.changed:

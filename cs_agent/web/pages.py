@@ -36,6 +36,7 @@ from cs_agent.web.present import (
     transcript_lines,
 )
 from cs_agent.web.render import render
+from cs_agent.web.versions import version_changes
 from storage import repo
 from storage.db import session_scope
 from storage.models import CallRow, utcnow
@@ -205,6 +206,7 @@ def render_call(
         can_edit=person.approver and draft_status in (DraftStatus.PENDING, DraftStatus.FAILED),
         edit=edit or _edit_form(view),
         edit_open=edit is not None,
+        changes=version_changes(events),
     )
 
 

@@ -29,6 +29,7 @@ DRAFT_STATUS_LABELS = {
     "sent": "Sent",
     "rejected": "Rejected",
     "failed": "Send failed",
+    "in_gmail": "Draft in Gmail",
 }
 PROCESSING_STATUSES = frozenset({"received", "analyzing", "filing"})
 SENDING_STATUSES = frozenset({"approved", "sending"})
@@ -55,6 +56,8 @@ class CallListRow:
     draft_status: str | None
     cost_usd: float
     analyzer: str | None
+    no_email: str | None = None
+    """Why a finished call has no draft: ``none`` (the policy) or ``not needed``."""
 
 
 def call_list_row(call: CallRow, items: int, draft: DraftRow | None) -> CallListRow:
@@ -69,7 +72,16 @@ def call_list_row(call: CallRow, items: int, draft: DraftRow | None) -> CallList
         draft_status=draft.status if draft else None,
         cost_usd=call.cost_usd,
         analyzer=call.analyzer,
+        no_email=_no_email(call) if draft is None else None,
     )
+
+
+def _no_email(call: CallRow) -> str | None:
+    if call.followup_policy == "none":
+        return "No email (policy)"
+    if call.no_followup_reason:
+        return "Not needed"
+    return None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,19 @@ class Thread(_Answer):
     messages: list[Message] = Field(default_factory=list)
 
 
+class Draft(_Answer):
+    """``drafts.create`` / ``drafts.get``: the draft's id and its message."""
+
+    id: str
+    message: Message
+
+
+class DraftList(_Answer):
+    """``drafts.list``: the drafts that match (none: the key is absent)."""
+
+    drafts: list[Draft] = Field(default_factory=list)
+
+
 class Profile(_Answer):
     """``users.getProfile``: the address the credentials act for."""
 

@@ -25,6 +25,9 @@ from cs_agent.config import ConfigurationError
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 SCOPES: tuple[str, ...] = (GMAIL_SEND, GMAIL_READONLY)
+GMAIL_COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
+"""Also asked for when a follow-up policy places drafts in the sender's mailbox."""
+DRAFT_SCOPES: tuple[str, ...] = (*SCOPES, GMAIL_COMPOSE)
 ADMIN_CONSOLE_PATH = (
     "Google Admin console → Security → Access and data control → API controls → "
     "Manage domain-wide delegation"
@@ -44,6 +47,8 @@ class GmailIdentity:
     service_account_email: str | None = None
     account: str | None = None
     """For a token file: the Google account that consented, when the file records it."""
+    scopes: tuple[str, ...] = SCOPES
+    """The scopes these credentials are used with."""
 
     def describe(self) -> str:
         """Which credentials these are, in a person's words (no secrets)."""
@@ -56,7 +61,7 @@ class GmailIdentity:
 
     def fix(self) -> str:
         """What a person does when Google refuses these credentials."""
-        scopes = ", ".join(SCOPES)
+        scopes = ", ".join(self.scopes)
         if self.kind == "service_account":
             return (
                 f"In the {ADMIN_CONSOLE_PATH}, authorise client ID {self.client_id} for the "
@@ -69,7 +74,13 @@ class GmailIdentity:
         )
 
 
-def load_credentials(path: Path, *, sender: str, token_url: str | None = None) -> GmailIdentity:
+def load_credentials(
+    path: Path,
+    *,
+    sender: str,
+    token_url: str | None = None,
+    scopes: tuple[str, ...] = SCOPES,
+) -> GmailIdentity:
     """Read a service-account key or an authorized-user token file for sending as ``sender``.
 
     ``token_url`` replaces Google's token endpoint (a proxy, or a test's emulator); by default a
@@ -94,9 +105,9 @@ def load_credentials(path: Path, *, sender: str, token_url: str | None = None) -
     kind = info.get("type")
     try:
         if kind == "service_account":
-            identity = _service_account(path, info, sender)
+            identity = _service_account(path, info, sender, scopes)
         elif kind == "authorized_user":
-            identity = _authorized_user(path, info, sender)
+            identity = _authorized_user(path, info, sender, scopes)
         else:
             identity = None
     except (ValueError, KeyError) as error:
@@ -114,11 +125,13 @@ def load_credentials(path: Path, *, sender: str, token_url: str | None = None) -
     )
 
 
-def _service_account(path: Path, info: dict[str, Any], sender: str) -> GmailIdentity:
+def _service_account(
+    path: Path, info: dict[str, Any], sender: str, scopes: tuple[str, ...]
+) -> GmailIdentity:
     from google.oauth2 import service_account
 
     credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-        info, scopes=list(SCOPES), subject=sender
+        info, scopes=list(scopes), subject=sender
     )
     return GmailIdentity(
         credentials=credentials,
@@ -127,17 +140,20 @@ def _service_account(path: Path, info: dict[str, Any], sender: str) -> GmailIden
         sender=sender,
         client_id=str(info.get("client_id") or "") or None,
         service_account_email=str(info.get("client_email")),
+        scopes=scopes,
     )
 
 
-def _authorized_user(path: Path, info: dict[str, Any], sender: str) -> GmailIdentity:
+def _authorized_user(
+    path: Path, info: dict[str, Any], sender: str, scopes: tuple[str, ...]
+) -> GmailIdentity:
     from google.oauth2.credentials import Credentials
 
     granted = info.get("scopes")
     if isinstance(granted, str):
         granted = granted.split()
     if granted is not None:
-        missing = [scope for scope in SCOPES if scope not in granted]
+        missing = [scope for scope in scopes if scope not in granted]
         if missing:
             raise ConfigurationError(
                 f"CS_AGENT_GMAIL_CREDENTIALS={path}: the token was granted "
@@ -152,6 +168,7 @@ def _authorized_user(path: Path, info: dict[str, Any], sender: str) -> GmailIden
         sender=sender,
         client_id=str(info.get("client_id") or "") or None,
         account=str(info.get("account") or "") or None,
+        scopes=scopes,
     )
 
 
@@ -161,6 +178,7 @@ def run_installed_app_flow(
     port: int = 0,
     open_browser: bool = True,
     timeout_seconds: float = 300,
+    scopes: tuple[str, ...] = SCOPES,
 ) -> Any:
     """Ask a person's consent in the browser (installed-app flow) and return the credentials.
 
@@ -170,7 +188,7 @@ def run_installed_app_flow(
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     try:
-        flow = InstalledAppFlow.from_client_secrets_file(str(client_secret), scopes=list(SCOPES))
+        flow = InstalledAppFlow.from_client_secrets_file(str(client_secret), scopes=list(scopes))
     except FileNotFoundError:
         raise ConfigurationError(f"{client_secret}: no such file") from None
     except (ValueError, KeyError, json.JSONDecodeError) as error:

@@ -51,6 +51,7 @@ from integrations.email_message import build_mime, envelope_recipients
 from integrations.gmail import answers
 from integrations.gmail.answers import Message, Thread
 from integrations.gmail.auth import GMAIL_READONLY, GMAIL_SEND, SCOPES, GmailIdentity
+from integrations.gmail.drafts import GmailDrafts
 from integrations.gmail.http import HttpxHttp
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class ThreadAnchor:
     subject: str | None
 
 
-class GmailMailer(BlockingMailer):
+class GmailMailer(GmailDrafts, BlockingMailer):
     """Sends through the Gmail API as ``identity.sender``, in the customer's thread when one is
     known. Sending is not idempotent by itself: ``find_sent`` searches the mailbox for the
     Message-ID (``rfc822msgid:``); ``check`` reads the sender's profile, scopes and look-up."""
@@ -115,29 +116,7 @@ class GmailMailer(BlockingMailer):
 
     # --- sending ----------------------------------------------------------------------------
     def _send(self, email: OutgoingEmail) -> SentEmail:
-        anchor = self._anchor_for(email)
-        if anchor is not None:
-            if anchor.subject and normalize_subject(anchor.subject) != normalize_subject(
-                email.subject
-            ):
-                # Gmail files a reply in the thread only when the subjects match; the
-                # headers still make it a reply in the customer's mail client.
-                log.info(
-                    "%s: subject %r differs from thread %s (%r); Gmail may start a new thread",
-                    email.message_id,
-                    email.subject,
-                    anchor.thread_id,
-                    anchor.subject,
-                )
-            email = email.model_copy(
-                update={
-                    "thread_id": anchor.thread_id,
-                    "in_reply_to": anchor.in_reply_to or email.in_reply_to,
-                    "references": anchor.references or email.references,
-                }
-            )
-        else:
-            email = email.model_copy(update={"thread_id": None})
+        email = self._threaded(email)
         raw = base64.urlsafe_b64encode(build_mime(email).as_bytes()).decode("ascii")
         body: dict[str, str] = {"raw": raw}
         if email.thread_id:
@@ -161,6 +140,32 @@ class GmailMailer(BlockingMailer):
             provider_message_id=sent.id,
             location=self.web_url(sent.threadId or sent.id),
         )
+
+    def _threaded(self, email: OutgoingEmail) -> OutgoingEmail:
+        """``email`` as a reply in its thread (ids and references set), or as a new one."""
+        anchor = self._anchor_for(email)
+        if anchor is not None:
+            if anchor.subject and normalize_subject(anchor.subject) != normalize_subject(
+                email.subject
+            ):
+                # Gmail files a reply in the thread only when the subjects match; the
+                # headers still make it a reply in the customer's mail client.
+                log.info(
+                    "%s: subject %r differs from thread %s (%r); Gmail may start a new thread",
+                    email.message_id,
+                    email.subject,
+                    anchor.thread_id,
+                    anchor.subject,
+                )
+            email = email.model_copy(
+                update={
+                    "thread_id": anchor.thread_id,
+                    "in_reply_to": anchor.in_reply_to or email.in_reply_to,
+                    "references": anchor.references or email.references,
+                }
+            )
+            return email
+        return email.model_copy(update={"thread_id": None})
 
     def _find_sent(self, message_id: str) -> SentEmail | None:
         bare = message_id.strip().strip("<>")

@@ -144,6 +144,147 @@ class Viewer(_Answer):
     organization: _Organization
 
 
+# --- customers, customer needs and attachments ---------------------------------------------------
+
+
+class _Owner(_Answer):
+    name: str | None = None
+    email: str | None = None
+
+
+class _Tier(_Answer):
+    name: str | None = None
+    displayName: str | None = None  # noqa: N815 (Linear's field name)
+
+
+class Customer(_Answer):
+    """``TrackedCustomer``: what cs-agent uses of a Linear customer."""
+
+    id: str
+    name: str
+    domains: list[str] = []
+    url: str | None = None
+    slackChannelId: str | None = None  # noqa: N815 (Linear's field name)
+    owner: _Owner | None = None
+    tier: _Tier | None = None
+
+
+class _Customers(_Answer):
+    nodes: list[Customer]
+
+
+class Customers(_Answer):
+    """``customers(filter:)`` (``CustomersByDomain`` and ``CustomersByName``)."""
+
+    customers: _Customers
+
+
+class CustomerById(_Answer):
+    """``customer(id:)``."""
+
+    customer: Customer | None = None
+
+
+class _CustomerCreatePayload(_Answer):
+    success: bool | None = None
+    customer: Customer | None = None
+
+
+class CreateCustomer(_Answer):
+    """``customerCreate``: the new customer (read back by id when it is absent)."""
+
+    customerCreate: _CustomerCreatePayload  # noqa: N815 (Linear's field name)
+
+
+class _NeedRef(_Answer):
+    id: str
+
+
+class _NeedCreatePayload(_Answer):
+    success: bool | None = None
+    need: _NeedRef | None = None
+
+
+class CreateCustomerNeed(_Answer):
+    """``customerNeedCreate``: whether it worked (a doubt is settled by reading it back)."""
+
+    customerNeedCreate: _NeedCreatePayload  # noqa: N815 (Linear's field name)
+
+
+class _IssueRef(_Answer):
+    id: str
+
+
+class _Need(_Answer):
+    id: str
+    issue: _IssueRef | None = None
+
+
+class CustomerNeedById(_Answer):
+    """``customerNeed(id:)``."""
+
+    customerNeed: _Need | None = None  # noqa: N815 (Linear's field name)
+
+
+class _OpenNeed(_Answer):
+    id: str
+    issue: Issue | None = None
+
+
+class _OpenNeeds(_Answer):
+    nodes: list[_OpenNeed]
+
+
+class CustomerOpenNeeds(_Answer):
+    """``customerNeeds(filter:)``: the customer's needs on open issues, with those issues."""
+
+    customerNeeds: _OpenNeeds  # noqa: N815 (Linear's field name)
+
+
+class _Attachment(_Answer):
+    id: str
+    url: str | None = None
+
+
+class _AttachmentCreatePayload(_Answer):
+    success: bool | None = None
+    attachment: _Attachment | None = None
+
+
+class CreateAttachment(_Answer):
+    """``attachmentCreate``."""
+
+    attachmentCreate: _AttachmentCreatePayload  # noqa: N815 (Linear's field name)
+
+
 def read(model: type[Model], data: Any, *, operation: str) -> Model:
     """``data`` (an operation's ``data``) as ``model``, or ``UnexpectedAnswer`` naming the field."""
     return read_answer(model, data, system=SYSTEM, what=operation)
+
+
+class _NamedState(_Answer):
+    name: str
+    type: str
+
+
+class _StatedIssue(_Answer):
+    id: str
+    identifier: str
+    updatedAt: str  # noqa: N815 (Linear's field name)
+    state: _NamedState
+
+
+class _PageInfo(_Answer):
+    hasNextPage: bool  # noqa: N815
+    endCursor: str | None = None  # noqa: N815
+
+
+class _StatedIssues(_Answer):
+    nodes: list[_StatedIssue]
+    pageInfo: _PageInfo  # noqa: N815
+
+
+class IssueStates(_Answer):
+    """``issues(filter: {id: {in: …}})``: each issue's workflow state and when it changed."""
+
+    issues: _StatedIssues

@@ -146,3 +146,8 @@ def _call_text(call: CallContext) -> str:
         url = urllib.parse.quote(one_line(call.call_url), safe=":/?#@!$&'*+,;=%~-._")
         return f"[{title}]({url}){when}"
     return f"{title}{when} (call {escape_inline(one_line(call.call_id))})"
+
+
+def call_text(call: CallContext) -> str:
+    """The call as a line of the body: its title, linked to its page, and its date."""
+    return _call_text(call)

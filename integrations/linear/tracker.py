@@ -5,12 +5,15 @@ the item); the issue is created under that id, so a retry after a timeout cannot
 issue. Linear refuses a second create with the same id; the refusal is followed by reading the
 issue back by id, and if it is there, that is the answer.
 
-Customers: an issue's description carries a ``- Customer: NAME`` line, and the search for a
-customer's open issues filters on it (see ``linear_description``).
+Customers: a filed issue gets a customer need of the call's Linear customer (see
+``integrations.linear.customers``), and the search for a customer's open issues reads that
+customer's needs. A customer Linear does not know is found by the ``- Customer: NAME`` line
+the description still carries (see ``integrations.linear.description``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -18,11 +21,12 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cs_agent.core.domain import ActionItem, IssueRef, Owner, Side
+from cs_agent.core.domain import ActionItem, IssueRef, IssueState, Owner, Side, TrackerCustomer
 from cs_agent.core.errors import ExternalError, RejectedInput, Unauthorized, UnexpectedAnswer
 from cs_agent.core.ports import CallContext, CheckResult
 from integrations.linear import answers
 from integrations.linear.client import LinearClient
+from integrations.linear.customers import LinearCustomers
 from integrations.linear.description import (
     customer_text,
     issue_description,
@@ -30,6 +34,7 @@ from integrations.linear.description import (
     same_customer,
 )
 from integrations.linear.errors import AUTH_FIX, SYSTEM
+from integrations.linear.states import fetch_issue_states
 from integrations.title_match import title_similarity, title_tokens
 
 log = logging.getLogger(__name__)
@@ -84,6 +89,7 @@ class LinearTaskTracker:
         self._label_id: str | None = None
         self._user_ids: dict[str, str] = {}
         self._missing: dict[str, float] = {}  # email → when no user had it (monotonic)
+        self._customers = LinearCustomers(client)
 
     # --- TaskTracker ------------------------------------------------------------------------------
     async def create_issue(
@@ -169,6 +175,12 @@ class LinearTaskTracker:
         if not tokens:
             return []
         team = await self.team()
+        known = await self._known_customer(customer) if customer else None
+        if known is not None:
+            candidates = await self._customers.open_need_issues(
+                known, team_id=team.id, tokens=tokens, first=self._search_limit
+            )
+            return self._best(query, candidates, limit=limit)
         conditions: list[dict[str, Any]] = [
             {"team": {"id": {"eq": team.id}}},
             {"state": {"type": {"nin": list(CLOSED_STATE_TYPES)}}},
@@ -190,6 +202,65 @@ class LinearTaskTracker:
                 scored.append((score, node))
         scored.sort(key=lambda pair: pair[0], reverse=True)
         return [self._ref(node, existing=True) for _score, node in scored[:limit]]
+
+    # --- customers, needs and links ---------------------------------------------------------------
+    async def resolve_customer(
+        self, *, domains: list[str], name: str | None, create: bool
+    ) -> TrackerCustomer | None:
+        """The Linear customer with one of ``domains``, else named ``name``; created if asked."""
+        return await self._customers.resolve(domains=domains, name=name, create=create)
+
+    async def add_customer_need(
+        self,
+        issue: IssueRef,
+        *,
+        need_id: uuid.UUID,
+        customer: TrackerCustomer,
+        body: str,
+        call: CallContext | None = None,
+        said_at: float | None = None,
+    ) -> None:
+        """A customer need on ``issue`` under ``need_id`` (exactly one, whatever the retries).
+
+        ``body`` is the words from the call (plain text); the need's Markdown quotes them with
+        when they were said (``said_at``) and a link to ``call``.
+        """
+        await self._customers.add_need(
+            issue, need_id=need_id, customer=customer, words=body, call=call, said_at=said_at
+        )
+
+    async def attach_link(
+        self, issue: IssueRef, *, url: str, title: str, subtitle: str | None = None
+    ) -> None:
+        """An attachment on ``issue`` linking ``url``; Linear keeps one per (issue, URL)."""
+        await self._customers.attach(issue, url=url, title=title, subtitle=subtitle)
+
+    async def _known_customer(self, name: str) -> TrackerCustomer | None:
+        """The Linear customer named ``name``, or None (unknown, or no Customers on this plan)."""
+        try:
+            return await self._customers.by_name(name)
+        except (RejectedInput, Unauthorized) as error:
+            log.warning("cannot look up Linear customers (%s); searching descriptions", error)
+            return None
+
+    def _best(self, query: str, issues: list[answers.Issue], *, limit: int) -> list[IssueRef]:
+        scored = []
+        for node in issues:
+            if node.state is not None and node.state.type in CLOSED_STATE_TYPES:
+                continue
+            score = title_similarity(query, node.title)
+            if score >= self._match_threshold:
+                scored.append((score, node))
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [self._ref(node, existing=True) for _score, node in scored[:limit]]
+
+    async def issue_states(
+        self, issue_ids: list[str], *, updated_since: dt.datetime | None = None
+    ) -> list[IssueState]:
+        """Where each issue stands (those changed since ``updated_since`` when given). A read."""
+        if not issue_ids:
+            return []
+        return await fetch_issue_states(self._client, issue_ids, updated_since=updated_since)
 
     # --- lookups (cached) -------------------------------------------------------------------------
     async def team(self) -> Team:
@@ -272,7 +343,26 @@ class LinearTaskTracker:
 
     # --- cs-agent doctor --------------------------------------------------------------------------
     async def check(self) -> list[CheckResult]:
-        """Is the key good, does the team exist, does the label exist (or will it be made)?"""
+        """Is the key good, does the team exist, the label (or will it be made), customers?"""
+        results = await self._check_basics()
+        if results and all(result.ok for result in results):
+            results.append(await self._check_customers())
+        return results
+
+    async def _check_customers(self) -> CheckResult:
+        # Not every plan has Customers: without them issues are filed as before, so this is
+        # said, not failed.
+        try:
+            await self._client.execute("CustomersProbe")
+        except ExternalError as error:
+            return self._result(
+                True,
+                f"Linear customers cannot be read ({error}); issues are filed without customer "
+                "needs (turn Customers on in Linear and give the key Write access to add them)",
+            )
+        return self._result(True, "customers readable: each filed issue gets a customer need")
+
+    async def _check_basics(self) -> list[CheckResult]:
         results: list[CheckResult] = []
         try:
             data = await self._client.execute("Viewer")

@@ -40,6 +40,7 @@ from cs_agent.core.slack_ids import (
     RETRY,
     ButtonValue,
 )
+from integrations.slack.policy_blocks import mailbox_draft_blocks, policy_note
 from integrations.slack.text import (
     CONFIRM_TEXT,
     FIELD_TEXT,
@@ -112,7 +113,10 @@ def approval_message(
     draft = request.draft
     customer = request.customer.name if request.customer else "an unnamed customer"
     when = request.call_date.strftime("%b %d, %Y").replace(" 0", " ") if request.call_date else ""
-    heading = f"Follow-up for {customer}" + (f" · call of {when}" if when else "")
+    update = draft.kind == "update"  # promises kept, told to the customer: no call summary
+    heading = (
+        f"Update for {customer}: promises kept" if update else f"Follow-up for {customer}"
+    ) + (f" · call of {when}" if when else "")
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=cut(heading, HEADER_TEXT)))]
 
     about = [f"*{escape(cut(request.call_title or 'Customer call', 200))}*"]
@@ -120,10 +124,17 @@ def approval_message(
         about.append(f"Account owner: <@{owner}>")
     if call_url:
         about.append(_link(call_url, "Open the call"))
+    known = request.tracker_customer
+    if known is not None and known.url:
+        about.append(_link(known.url, cut(f"{known.name} (customer page)", 120)))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=" · ".join(about))))
+    if request.tracker_customer_note:
+        note = escape(cut(request.tracker_customer_note, 500))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":warning: {note}")]))
 
-    blocks.append(_summary_block(request))
-    blocks.extend(_item_blocks(request))
+    if not update:
+        blocks.append(_summary_block(request))
+        blocks.extend(_item_blocks(request))
     blocks.append(DividerBlock())
     blocks.append(_email_fields(draft))
     blocks.append(_body_preview(draft))
@@ -132,9 +143,20 @@ def approval_message(
         if request.analyzer == "offline-rules"
         else escape(request.analyzer or "cs-agent")
     )
+    if update:
+        analyzer = (
+            "a template (not a model)"
+            if draft.drafted_by in (None, "update-template")
+            else f"the model ({escape(draft.drafted_by or '')})"
+        )
     blocks.append(
         ContextBlock(
-            elements=[MarkdownTextObject(text=f"Draft version {draft.version} · by {analyzer}")]
+            elements=[
+                MarkdownTextObject(
+                    text=f"Draft version {draft.version} · by {analyzer}"
+                    + policy_note(request.policy)
+                )
+            ]
         )
     )
     blocks.extend(_status_blocks(draft, thread_note=thread_note))
@@ -252,6 +274,7 @@ def _status_word(draft: FollowUpDraft) -> str:
         DraftStatus.SENT: "sent",
         DraftStatus.REJECTED: "rejected",
         DraftStatus.FAILED: "sending failed",
+        DraftStatus.IN_GMAIL: "draft in Gmail",
     }[draft.status]
 
 
@@ -280,9 +303,13 @@ def _status_blocks(draft: FollowUpDraft, *, thread_note: bool) -> list[Block]:
                 ],
             )
         ]
+    if draft.status == DraftStatus.IN_GMAIL:
+        return mailbox_draft_blocks(draft)
     who, when = mention(draft.decided_by), slack_date(draft.decided_at)
     if draft.status in (DraftStatus.APPROVED, DraftStatus.SENDING):
         line = f":white_check_mark: Approved by {who} {when} · sending…"
+    elif draft.status == DraftStatus.SENT and draft.gmail_draft_id and not draft.decided_by:
+        line = f":incoming_envelope: Sent {slack_date(draft.sent_at)} from the sender's Gmail"
     elif draft.status == DraftStatus.SENT:
         line = f":incoming_envelope: Sent {slack_date(draft.sent_at)} · approved by {who} {when}"
     elif draft.status == DraftStatus.REJECTED:

@@ -27,7 +27,14 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from cs_agent.core.domain import ApprovalRequest, DraftStatus, FollowUpDraft
+from cs_agent.core.domain import (
+    ApprovalRequest,
+    DraftStatus,
+    FollowUpDraft,
+    FollowUpNotice,
+    OverduePromise,
+    Side,
+)
 from cs_agent.core.errors import ExternalError, RejectedInput, UnexpectedAnswer
 from cs_agent.core.ids import call_status_url, inbox_call_url
 from cs_agent.core.ports import ApprovalOutcome, CheckResult
@@ -35,7 +42,6 @@ from integrations.slack.answers import history_messages, posted_message, thread_
 from integrations.slack.api import SYSTEM, call_slack
 from integrations.slack.blocks import (
     EVENT_TYPE,
-    REMINDER_EVENT_TYPE,
     approval_message,
     edit_modal,
     failure_reply,
@@ -48,6 +54,11 @@ from integrations.slack.blocks import (
 from integrations.slack.checks import check_slack
 from integrations.slack.config import SlackConfig, customer_keys
 from integrations.slack.people import SlackPeople
+from integrations.slack.policy_blocks import NOTICE_EVENT_TYPE, notice_message, notice_metadata
+from integrations.slack.promise_reminders import (
+    promise_reminder_metadata,
+    promise_reminder_text,
+)
 
 __all__ = ["SlackApprovalChannel", "SlackConfig"]
 
@@ -141,6 +152,48 @@ class SlackApprovalChannel:
             return await self._ref(target, found, owner)
         return await self._ref(message.channel, message.ts, owner)
 
+    async def notify_no_draft(self, notice: FollowUpNotice) -> dict[str, str]:
+        """Post (or update) the message of a call that ended with no draft.
+
+        Idempotent like ``request_approval``: a known ref is updated, and a notice posted just
+        before a crash is found in the channel's history by its metadata (the call id).
+        """
+        text, blocks = notice_message(
+            notice, call_url=call_status_url(self._config.public_url, notice.call_id)
+        )
+        metadata = notice_metadata(notice)
+        ref = notice.ref
+        target = ref.get("slack_channel") if ref.get("channel") == self.name else None
+        ts = ref.get("ts") if target else None
+        if target is None:
+            target = self.channel_for(notice)
+            ts = await self._find_posted(
+                target, notice.call_id, event_type=NOTICE_EVENT_TYPE, key="call_id"
+            )
+        if ts is not None:
+            channel_id, known_ts = target, ts
+            await call_slack(
+                "chat.update",
+                lambda: self._client.chat_update(
+                    channel=channel_id, ts=known_ts, text=text, blocks=blocks, metadata=metadata
+                ),
+            )
+            return await self._ref(channel_id, known_ts, None)
+        channel_id = target
+        posted = await call_slack(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel_id,
+                text=text,
+                blocks=blocks,
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
+        message = posted_message(posted)
+        return await self._ref(message.channel, message.ts, None)
+
     async def show_outcome(self, draft: FollowUpDraft, outcome: ApprovalOutcome) -> None:
         """Redraw the message from the draft's current state; on a failed send, say why in
         the thread with a Retry button."""
@@ -207,6 +260,34 @@ class SlackApprovalChannel:
             ),
         )
 
+    async def remind_owner(self, promise: OverduePromise) -> None:
+        """A reply in the call's approval thread telling the promise's owner it is overdue.
+
+        Posted only if the thread has no reminder about this promise and due date yet.
+        """
+        ref = promise.followup_approval_ref
+        if ref.get("channel") != self.name or not ref.get("ts"):
+            log.info("promise %s has no Slack thread to be reminded in", promise.item_id)
+            return
+        channel_id, thread = ref["slack_channel"], ref["ts"]
+        metadata = promise_reminder_metadata(promise)
+        if await self._in_thread(channel_id, thread, metadata):
+            log.info("the reminder about %s is already in its thread", promise.item_id)
+            return
+        mention = None
+        if promise.owner_email and promise.side != Side.CUSTOMER:
+            mention = await self._people.user_for_email(promise.owner_email)
+        mention = f"<@{mention}>" if mention else None
+        if mention is None and promise.side == Side.CUSTOMER and ref.get("owner"):
+            mention = f"<@{ref['owner']}>"
+        text = promise_reminder_text(promise, mention=mention)
+        await call_slack(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=channel_id, thread_ts=thread, text=text, metadata=metadata
+            ),
+        )
+
     # --- used by the listeners (the InteractiveApprovals port) ---------------------------------
 
     async def is_approver(self, user_id: str) -> bool:
@@ -243,13 +324,16 @@ class SlackApprovalChannel:
         """The Reject modal, which asks for an optional reason, for the person who clicked."""
         await self._open_modal(trigger_id, reject_modal(draft, channel_id=channel_id))
 
-    def channel_for(self, request: ApprovalRequest) -> str:
+    def channel_for(self, request: ApprovalRequest | FollowUpNotice) -> str:
         """The customer's own channel if mapped, else the default channel."""
         for key in customer_keys(request):
             if key in self._config.customer_channels:
                 return self._config.customer_channels[key]
         if self._config.default_channel:
             return self._config.default_channel
+        if request.tracker_customer is not None and request.tracker_customer.slack_channel_id:
+            # No channel configured: the customer's own channel, as the tracker records it.
+            return request.tracker_customer.slack_channel_id
         customer = request.customer.name if request.customer else "this call"
         raise RejectedInput(
             SYSTEM,
@@ -313,8 +397,16 @@ class SlackApprovalChannel:
             self._identity = dict(response.data) if isinstance(response.data, dict) else {}
         return self._identity
 
-    async def _find_posted(self, channel_id: str, draft_id: str) -> str | None:
-        """The ts of a request for ``draft_id`` this bot already posted in the channel, if any."""
+    async def _find_posted(
+        self,
+        channel_id: str,
+        draft_id: str,
+        *,
+        event_type: str = EVENT_TYPE,
+        key: str = "draft_id",
+    ) -> str | None:
+        """The ts of a request for ``draft_id`` this bot already posted in the channel, if any
+        (or of another message of ours whose metadata ``event_type`` has ``key`` = that id)."""
         history = await call_slack(
             "conversations.history",
             lambda: self._client.conversations_history(
@@ -337,8 +429,8 @@ class SlackApprovalChannel:
             metadata = message.metadata
             if (
                 metadata is not None
-                and metadata.event_type == EVENT_TYPE
-                and (metadata.event_payload or {}).get("draft_id") == draft_id
+                and metadata.event_type == event_type
+                and (metadata.event_payload or {}).get(key) == draft_id
                 and (bot_id is None or message.bot_id == bot_id)
             ):
                 log.info("found the approval request of %s already posted", draft_id)
@@ -357,7 +449,7 @@ class SlackApprovalChannel:
             bot_id = (await self._whoami()).get("bot_id")
             for _ in range(_THREAD_PAGES):
                 page = thread_page(await self._replies(channel_id, thread, cursor))
-                if page.has(REMINDER_EVENT_TYPE, payload, bot_id=bot_id):
+                if page.has(metadata["event_type"], payload, bot_id=bot_id):
                     return True
                 cursor = page.next_cursor
                 if cursor is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cs_agent.core.domain import ApprovalRequest
+from cs_agent.core.domain import ApprovalRequest, FollowUpNotice
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class SlackConfig:
     """How many recent messages of a channel to search for a request posted before a crash."""
 
 
-def customer_keys(request: ApprovalRequest) -> list[str]:
+def customer_keys(request: ApprovalRequest | FollowUpNotice) -> list[str]:
     """The keys the customer is mapped under: its lower-cased name and domain."""
     customer = request.customer
     if customer is None:

@@ -2,8 +2,9 @@
 to mention.
 
 Approvers are listed user IDs or members of a user group (its members cached for a minute);
-the account owner is configured for the customer (a user ID or an email) or is our first
-attendee of the call, found by email (each address looked up once).
+the account owner is configured for the customer (a user ID or an email), else the owner of
+the customer's record in the tracker, else our first attendee of the call, found by email (each
+address looked up once).
 """
 
 from __future__ import annotations
@@ -68,11 +69,32 @@ class SlackPeople:
         )
         if configured and "@" not in configured:
             return configured
+        known = request.tracker_customer
+        # The account's owner as the tracker records it comes before our first attendee.
+        configured = configured or (known.owner_email if known is not None else None)
         email = configured or next(
             (a.email for a in request.attendees if a.side == Side.US and a.email), None
         )
         if not email:
             return None
+        key = email.lower()
+        if key not in self._emails:
+            try:
+                found = await call_slack(
+                    "users.lookupByEmail",
+                    lambda: self._client.users_lookupByEmail(email=email),
+                    tolerate={"users_not_found"},
+                )
+            except ExternalError as error:
+                if error.transient:
+                    raise
+                log.warning("cannot look up %s in Slack: %s", email, error)
+                return None
+            self._emails[key] = looked_up_user(found) if found is not None else None
+        return self._emails[key]
+
+    async def user_for_email(self, email: str) -> str | None:
+        """The Slack user id of ``email`` (cached), or None when Slack does not know it."""
         key = email.lower()
         if key not in self._emails:
             try:

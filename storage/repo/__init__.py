@@ -53,6 +53,12 @@ from storage.repo.drafts import (
     transition_draft,
     transition_draft_audited,
 )
+from storage.repo.followups import (
+    claim_draft_anyway,
+    drafts_in_gmail,
+    record_policy,
+    set_notice_ref,
+)
 from storage.repo.journals import (
     begin_mail_delivery,
     finish_mail_delivery,
@@ -85,6 +91,7 @@ __all__ = [
     "begin_mail_delivery",
     "call_with_signature",
     "calls_with_transcripts_before",
+    "claim_draft_anyway",
     "claim_reminder",
     "claim_signature",
     "costs_by_call",
@@ -92,6 +99,7 @@ __all__ = [
     "count_calls",
     "draft_from_row",
     "drafts_due_a_reminder",
+    "drafts_in_gmail",
     "find_drafts_by_prefix",
     "finish_mail_delivery",
     "forget_mail_delivery",
@@ -114,6 +122,7 @@ __all__ = [
     "metrics_snapshot",
     "purge_transcript",
     "record_issue",
+    "record_policy",
     "revise_draft",
     "revision",
     "revoke_stale_web_sessions",
@@ -121,6 +130,32 @@ __all__ = [
     "save_analysis",
     "set_approval_ref",
     "set_call_status",
+    "set_notice_ref",
     "transition_draft",
     "transition_draft_audited",
+]
+
+# Customers as trackers know them (the cache, and the local task list's own).
+from storage.repo.customers import (
+    cache_tracker_customer,
+    cached_tracker_customer,
+    insert_local_customer_if_absent,
+    insert_local_need_if_absent,
+    is_fresh,
+    list_local_customers,
+    list_local_needs,
+    list_local_task_links,
+    upsert_local_task_link,
+)
+
+__all__ += [
+    "cache_tracker_customer",
+    "cached_tracker_customer",
+    "insert_local_customer_if_absent",
+    "insert_local_need_if_absent",
+    "is_fresh",
+    "list_local_customers",
+    "list_local_needs",
+    "list_local_task_links",
+    "upsert_local_task_link",
 ]

@@ -88,6 +88,7 @@ def save_analysis(
     call.summary = analysis.summary.model_dump(mode="json")
     call.proposed_email = analysis.email.model_dump(mode="json")
     call.analysis_notes = list(analysis.notes)
+    call.no_followup_reason = analysis.no_followup_reason
     call.usage = analysis.usage.model_dump(mode="json") if analysis.usage else None
     call.cost_usd = analysis.usage.cost_usd if analysis.usage else 0.0
     call.updated_at = utcnow()

@@ -28,8 +28,10 @@ def get_draft(session: Session, *, draft_id: str) -> DraftRow | None:
 
 
 def get_draft_for_call(session: Session, *, call_id: str) -> DraftRow | None:
-    """The follow-up draft of a call, or None before the analysis made one."""
-    return session.exec(select(DraftRow).where(DraftRow.call_id == call_id)).first()
+    """The follow-up draft of a call, or None before the analysis made one (updates aside)."""
+    return session.exec(
+        select(DraftRow).where(DraftRow.call_id == call_id).where(DraftRow.kind == "followup")
+    ).first()
 
 
 def find_drafts_by_prefix(session: Session, *, prefix: str, limit: int = 2) -> Sequence[DraftRow]:
@@ -241,6 +243,11 @@ def draft_from_row(row: DraftRow) -> FollowUpDraft:
         provider_message_id=row.provider_message_id,
         failure_reason=row.failure_reason,
         reject_reason=row.reject_reason,
+        kind=row.kind,
+        in_reply_to=row.in_reply_to,
+        drafted_by=row.drafted_by,
+        gmail_draft_id=row.gmail_draft_id,
+        mailbox_url=row.mailbox_url,
     )
 
 

@@ -192,7 +192,10 @@ def list_calls_with_drafts(
     query = (
         select(CallRow, func.coalesce(items.c["items"], 0), DraftRow)
         .outerjoin(items, items.c["call_id"] == col(CallRow.id))
-        .outerjoin(DraftRow, col(DraftRow.call_id) == col(CallRow.id))
+        .outerjoin(
+            DraftRow,
+            (col(DraftRow.call_id) == col(CallRow.id)) & (col(DraftRow.kind) == "followup"),
+        )
         .options(defer(CallRow.transcript))  # type: ignore[arg-type]
         .order_by(col(CallRow.created_at).desc(), col(CallRow.id))
     )

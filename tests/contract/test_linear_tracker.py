@@ -401,3 +401,156 @@ async def test_doctor_fails_on_a_wrong_key_and_a_wrong_team(
     results = await tracker_for(linear_emulator, team="NOPE").check()
     assert [r.ok for r in results] == [True, False]
     assert "no Linear team has the key 'NOPE'" in results[1].detail
+
+
+# --- customers, needs and attachments --------------------------------------------------------------
+
+CALL_PAGE = "http://127.0.0.1:8000/inbox/calls/call-acme-1"
+
+
+async def test_the_customer_record_brings_its_owner_channel_and_tier(
+    linear_emulator: LinearEmulator,
+) -> None:
+    linear_emulator.add_customer(
+        "Acme Freight",
+        domains=["acmefreight.example"],
+        owner_email="dana@ours.example",
+        slack_channel_id="C0ACME",
+        tier="Enterprise",
+    )
+    tracker = tracker_for(linear_emulator)
+    found = await tracker.resolve_customer(
+        domains=["AcmeFreight.example"], name="Acme", create=True
+    )
+    assert found is not None
+    assert (found.name, found.owner_name, found.owner_email) == (
+        "Acme Freight",
+        "Dana Reyes",
+        "dana@ours.example",
+    )
+    assert (found.slack_channel_id, found.tier) == ("C0ACME", "Enterprise")
+    assert found.url and found.url.startswith("https://linear.app/example/customers/")
+    [lookup] = linear_emulator.calls("CustomersByDomain")
+    assert lookup.variables == {"domains": ["acmefreight.example"]}
+    assert linear_emulator.calls("CustomersByName") == []
+    assert linear_emulator.calls("CreateCustomer") == []
+
+
+async def test_a_customer_create_that_timed_out_is_not_made_twice(
+    linear_emulator: LinearEmulator,
+) -> None:
+    tracker = tracker_for(linear_emulator, timeout=0.5)
+    linear_emulator.answer_slowly(2.0, when=lambda call: call.operation == "CreateCustomer")
+    with pytest.raises(Unavailable):
+        await tracker.resolve_customer(domains=["initech.example"], name="Initech", create=True)
+    found = await with_retries(
+        lambda: tracker.resolve_customer(domains=["initech.example"], name="Initech", create=True),
+        what="resolving",
+        policy=FAST,
+    )
+    [customer] = linear_emulator.customers()
+    assert found is not None and found.id == customer["id"]
+    assert customer["domains"] == ["initech.example"]
+    assert uuid.UUID(customer["id"]).version == 4
+
+
+async def test_the_need_quotes_the_call_escaped_with_when_and_a_link(
+    linear_emulator: LinearEmulator,
+) -> None:
+    acme = linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    tracker = tracker_for(linear_emulator)
+    ref = await tracker.create_issue(pricing(), issue_id=uuid.uuid4(), call=CALL)
+    customer = await tracker.resolve_customer(
+        domains=["acmefreight.example"], name=None, create=False
+    )
+    assert customer is not None
+    need_id = uuid.uuid4()
+    words = "Send it by Friday\n- Customer: Evil Corp [click](http://evil.example) @dana"
+    await tracker.add_customer_need(
+        ref, need_id=need_id, customer=customer, body=words, call=CALL, said_at=754.0
+    )
+    [sent] = [c.variables["input"] for c in linear_emulator.calls("CreateCustomerNeed")]
+    assert sent["id"] == linear_issue_id(need_id)
+    assert (sent["customerId"], sent["issueId"], sent["priority"]) == (acme["id"], ref.id, 0)
+    body = sent["body"]
+    assert body.startswith("> Send it by Friday\n> \\- Customer: Evil Corp")
+    assert "[click](http" not in body and "\\@dana" in body
+    assert "> — said at 12:34 in the call" in body
+    assert f"From [Renewal sync]({CALL.call_url}) on 2026-11-10" in body
+
+
+@pytest.mark.parametrize("fault", ["timeout", "502 after the work"])
+async def test_needs_and_links_are_made_once_when_answers_are_lost(
+    linear_emulator: LinearEmulator, fault: str
+) -> None:
+    linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    tracker = tracker_for(linear_emulator, timeout=0.5)
+    ref = await tracker.create_issue(pricing(), issue_id=uuid.uuid4(), call=CALL)
+    customer = await tracker.resolve_customer(
+        domains=["acmefreight.example"], name=None, create=False
+    )
+    assert customer is not None
+    for operation in ("CreateCustomerNeed", "CreateAttachment"):
+        if fault == "timeout":
+            linear_emulator.answer_slowly(2.0, when=lambda call, op=operation: call.operation == op)
+        else:
+            linear_emulator.fail_after_work(
+                502, when=lambda call, op=operation: call.operation == op
+            )
+    need_id = uuid.uuid4()
+    await with_retries(
+        lambda: tracker.add_customer_need(
+            ref, need_id=need_id, customer=customer, body="by Friday", call=CALL
+        ),
+        what="adding the need",
+        policy=FAST,
+    )
+    await with_retries(
+        lambda: tracker.attach_link(ref, url=CALL_PAGE, title="Renewal sync"),
+        what="linking",
+        policy=FAST,
+    )
+    assert len(linear_emulator.calls("CreateCustomerNeed")) == 2  # the lost one, and the retry
+    assert len(linear_emulator.needs()) == 1
+    assert [a["url"] for a in linear_emulator.attachments()] == [CALL_PAGE]
+
+
+async def test_dedupe_asks_for_the_customers_open_needs(linear_emulator: LinearEmulator) -> None:
+    acme = linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    tracker = tracker_for(linear_emulator)
+    await tracker.find_open_issues(query="Revised pricing proposal", customer="Acme Freight")
+    [search] = linear_emulator.calls("CustomerOpenNeeds")
+    conditions = search.variables["filter"]
+    assert conditions["customer"] == {"id": {"eq": acme["id"]}}
+    assert conditions["issue"]["state"] == {"type": {"nin": ["completed", "canceled"]}}
+    assert conditions["issue"]["team"] == {"id": {"eq": linear_emulator.team("CS")["id"]}}
+    assert linear_emulator.calls("OpenIssues") == []
+
+
+async def test_doctor_says_whether_customers_can_be_read(linear_emulator: LinearEmulator) -> None:
+    results = await tracker_for(linear_emulator).check()
+    assert results[-1].ok and results[-1].detail.startswith("customers readable")
+    linear_emulator.customers_enabled = False
+    results = await tracker_for(linear_emulator).check()
+    assert results[-1].ok, "a plan without Customers still files issues"
+    assert "issues are filed without customer needs" in results[-1].detail
+
+
+async def test_a_subdomain_finds_its_apex_customer_and_is_not_sent_on_a_create(
+    linear_emulator: LinearEmulator,
+) -> None:
+    acme = linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    tracker = tracker_for(linear_emulator)
+    found = await tracker.resolve_customer(
+        domains=["eu.acmefreight.example"], name=None, create=False
+    )
+    assert found is not None and found.id == acme["id"]
+    assert linear_emulator.calls("CustomersByDomain")[0].variables == {
+        "domains": ["eu.acmefreight.example", "acmefreight.example"]
+    }
+    # Linear takes apex domains only: the customer is created without the one it refused.
+    made = await tracker.resolve_customer(
+        domains=["us.initech.example"], name="Initech", create=True
+    )
+    assert made is not None and made.name == "Initech" and made.domains == []
+    assert [c["name"] for c in linear_emulator.customers()] == ["Acme Freight", "Initech"]

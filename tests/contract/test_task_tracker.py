@@ -126,3 +126,132 @@ async def test_every_issue_carries_the_follow_up_label(harness: Harness) -> None
     if labels[0] is None:
         pytest.skip(f"the {harness.tracker.name} tracker has no labels")
     assert labels == [["customer-follow-up"], ["customer-follow-up"]]
+
+
+# --- customers, needs and links ---------------------------------------------------------------------
+
+
+async def test_a_customer_is_found_by_any_domain_then_by_name(harness: Harness) -> None:
+    acme = harness.add_customer("Acme Freight", ["acmefreight.example", "acme.example"])
+    tracker = harness.tracker
+    by_domain = await tracker.resolve_customer(
+        domains=["other.example", "acme.example"], name="Someone Else", create=False
+    )
+    assert by_domain is not None and (by_domain.id, by_domain.name) == (acme, "Acme Freight")
+    assert "acmefreight.example" in by_domain.domains
+    by_name = await tracker.resolve_customer(domains=[], name="acme freight", create=False)
+    assert by_name is not None and by_name.id == acme
+    assert harness.customer_names() == ["Acme Freight"]
+
+
+async def test_an_absent_customer_is_created_only_when_asked(harness: Harness) -> None:
+    tracker = harness.tracker
+    absent = await tracker.resolve_customer(
+        domains=["initech.example"], name="Initech", create=False
+    )
+    assert absent is None and harness.customer_names() == []
+
+    created = await tracker.resolve_customer(
+        domains=["initech.example"], name="Initech", create=True
+    )
+    again = await tracker.resolve_customer(domains=["initech.example"], name="Initech", create=True)
+    assert created is not None and created.name == "Initech"
+    assert created.domains == ["initech.example"]
+    assert again is not None and again.id == created.id
+    assert harness.customer_names() == ["Initech"]
+
+
+async def test_a_need_is_added_once_under_its_id(harness: Harness) -> None:
+    tracker = harness.tracker
+    customer_id = harness.add_customer("Acme Freight", ["acmefreight.example"])
+    customer = await tracker.resolve_customer(
+        domains=["acmefreight.example"], name=None, create=False
+    )
+    assert customer is not None and customer.id == customer_id
+    ref = await tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    need_id = uuid.uuid4()
+    for _ in range(3):
+        await tracker.add_customer_need(
+            ref,
+            need_id=need_id,
+            customer=customer,
+            body="I'll send over the revised pricing by Friday.",
+            call=ACME,
+            said_at=754.0,
+        )
+    [(need_customer, need_issue, body)] = harness.needs()
+    assert (need_customer, need_issue) == (customer_id, ref.id)
+    assert "revised pricing by Friday" in body
+
+
+async def test_a_link_is_kept_once_per_url(harness: Harness) -> None:
+    tracker = harness.tracker
+    ref = await tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    url = "http://127.0.0.1:8000/inbox/calls/call-acme-1"
+    await tracker.attach_link(ref, url=url, title="Renewal sync", subtitle="Acme Freight")
+    await tracker.attach_link(ref, url=url, title="Renewal sync", subtitle="Acme Freight")
+    assert harness.links() == [(ref.id, url, "Renewal sync")]
+
+
+async def test_dedupe_reads_the_customers_needs_once_it_is_known(harness: Harness) -> None:
+    tracker = harness.tracker
+    # Filed before the customer existed in the tracker: only the customer's name on it.
+    before = await tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    [found] = await tracker.find_open_issues(
+        query="revised pricing proposal", customer="Acme Freight"
+    )
+    assert found.id == before.id
+
+    harness.add_customer("Acme Freight", ["acmefreight.example"])
+    customer = await tracker.resolve_customer(
+        domains=["acmefreight.example"], name=None, create=False
+    )
+    assert customer is not None
+    needed = await tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=GLOBEX
+    )
+    await tracker.add_customer_need(
+        needed, need_id=uuid.uuid4(), customer=customer, body="pricing", call=GLOBEX
+    )
+    # The issue filed for another call's customer name counts now: it holds Acme's need.
+    matches = await tracker.find_open_issues(
+        query="Revised pricing proposal", customer="Acme Freight"
+    )
+    assert needed.id in [ref.id for ref in matches]
+    harness.close(needed)
+    after = await tracker.find_open_issues(
+        query="Revised pricing proposal", customer="Acme Freight"
+    )
+    assert needed.id not in [ref.id for ref in after]
+
+
+async def test_issue_states_report_where_filed_issues_stand(harness: Harness) -> None:
+    pricing = await harness.tracker.create_issue(
+        item("Send the revised pricing proposal"), issue_id=uuid.uuid4(), call=ACME
+    )
+    invoice = await harness.tracker.create_issue(
+        item("Reissue the corrected invoice"), issue_id=uuid.uuid4(), call=ACME
+    )
+    harness.close(pricing)
+
+    states = {
+        state.id: state
+        for state in await harness.tracker.issue_states([pricing.id, invoice.id, str(uuid.uuid4())])
+    }
+    assert set(states) == {pricing.id, invoice.id}, "an unknown id is left out"
+    assert states[pricing.id].state_type == "completed"
+    assert states[pricing.id].identifier == pricing.identifier
+    assert states[invoice.id].state_type == "open"
+    assert all(state.updated_at.tzinfo is not None for state in states.values())
+    # A read: asking again answers the same; nothing changed since a time to come.
+    again = await harness.tracker.issue_states([pricing.id, invoice.id])
+    assert {s.id: s.state_type for s in again} == {k: v.state_type for k, v in states.items()}
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert await harness.tracker.issue_states([pricing.id, invoice.id], updated_since=later) == []
+    assert await harness.tracker.issue_states([]) == []

@@ -7,6 +7,7 @@ emulator's workspace), so one suite can assert what was filed, whichever adapter
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,6 +20,7 @@ from cs_agent.core.domain import IssueRef
 from cs_agent.core.ports import TaskTracker
 from storage import repo
 from storage.db import make_engine, migrate, session_scope
+from storage.models import LocalCustomerRow
 
 from ..emulators.linear import LinearEmulator
 
@@ -48,6 +50,22 @@ class Harness(Protocol):
 
     def close(self, ref: IssueRef) -> None:
         """Mark an issue done, as a person would."""
+        ...
+
+    def add_customer(self, name: str, domains: list[str]) -> str:
+        """A customer someone entered in the tracker by hand; returns its id."""
+        ...
+
+    def customer_names(self) -> list[str]:
+        """Every customer the tracker holds, in creation order."""
+        ...
+
+    def needs(self) -> list[tuple[str, str, str]]:
+        """Every customer need as (customer id, issue id, body)."""
+        ...
+
+    def links(self) -> list[tuple[str, str, str]]:
+        """Every link on an issue as (issue id, url, title)."""
         ...
 
 
@@ -84,6 +102,28 @@ class LocalHarness:
                     row.state = "done"
                     session.add(row)
 
+    def add_customer(self, name: str, domains: list[str]) -> str:
+        with session_scope(self.engine) as session:
+            row = LocalCustomerRow(id=str(uuid.uuid4()), name=name, domains=domains)
+            session.add(row)
+            return row.id
+
+    def customer_names(self) -> list[str]:
+        with session_scope(self.engine) as session:
+            return [row.name for row in repo.list_local_customers(session)]
+
+    def needs(self) -> list[tuple[str, str, str]]:
+        with session_scope(self.engine) as session:
+            return [(n.customer_id, n.task_id, n.body) for n in repo.list_local_needs(session)]
+
+    def links(self) -> list[tuple[str, str, str]]:
+        with session_scope(self.engine) as session:
+            return [
+                (link.task_id, link.url, link.title)
+                for task in repo.list_local_tasks(session)
+                for link in repo.list_local_task_links(session, task_id=task.id)
+            ]
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -119,6 +159,21 @@ class LinearHarness:
         issue = self.emulator.issue(ref.id)
         assert issue is not None
         issue["state"] = dict(done)
+
+    def add_customer(self, name: str, domains: list[str]) -> str:
+        return str(self.emulator.add_customer(name, domains=domains)["id"])
+
+    def customer_names(self) -> list[str]:
+        return [customer["name"] for customer in self.emulator.customers()]
+
+    def needs(self) -> list[tuple[str, str, str]]:
+        return [
+            (need["customer"]["id"], need["issue"]["id"], need["body"] or "")
+            for need in self.emulator.needs()
+        ]
+
+    def links(self) -> list[tuple[str, str, str]]:
+        return [(a["issue"]["id"], a["url"], a["title"]) for a in self.emulator.attachments()]
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -33,6 +33,7 @@ from cs_agent.core.domain import ActionItem, Side
 from cs_agent.core.ports import CallContext
 from cs_agent.core.transcripts import parse_transcript
 from cs_agent.services import queues
+from cs_agent.services.draft_anyway import request_draft_anyway
 from cs_agent.services.intake import submit_call
 from cs_agent.services.views import CallView, load_call_view
 from prompts import load_prompt
@@ -53,6 +54,7 @@ from ..emulators.anthropic import (
 from ..emulators.scripted_calls import (
     DRAFT,
     FIND,
+    NO_FOLLOWUP_TOOL,
     RECORD,
     SUMMARY,
     ExampleCall,
@@ -65,7 +67,7 @@ from ..emulators.scripted_calls import (
     tool_results,
 )
 
-OUR_TOOLS = {RECORD, FIND, SUMMARY, DRAFT}
+OUR_TOOLS = {RECORD, FIND, SUMMARY, DRAFT, NO_FOLLOWUP_TOOL}
 
 
 def agent_settings(data_dir: Path, model: AnthropicEmulator, **overrides: Any) -> Settings:
@@ -527,7 +529,7 @@ async def test_long_call_is_analysed_in_overlapping_windows_and_merged(
     for before, after in itertools.pairwise(windows):
         assert lines[before.end - 1] in sent[after.index]
     # Only the last window may draft, and later windows know what was recorded before.
-    assert [len(b["tools"]) for b in firsts] == [3, 3, 4]
+    assert [len(b["tools"]) for b in firsts] == [3, 3, 5]
     assert "Items recorded from earlier parts" in sent[2]
     assert call.expected[0]["title"] in sent[2]
     # Merged: each item once, though the shared ones were recorded by two windows.
@@ -639,3 +641,76 @@ async def test_doctor_check_asks_the_model_and_reports_missing_credentials(
     assert "refused the credentials (Not logged in" in missing[1].detail
     assert "HTTP" not in missing[1].detail
     assert len(model.message_requests()) == 1, "nothing was sent without a credential"
+
+
+# --- no follow-up needed --------------------------------------------------------------------
+
+
+async def test_no_followup_needs_a_reason_and_is_refused_after_a_customer_commitment(
+    isolated_environment: Path, model: AnthropicEmulator
+) -> None:
+    call = example("initech-escalation")
+    assert any(item["side"] == "customer" for item in call.expected)
+    records = [ToolUse(RECORD, item_input(item, call.transcript)) for item in call.expected]
+    reason = {"reason": "Nothing new was agreed that needs an email recap."}
+    model.script(
+        [
+            turn(*records, ToolUse(SUMMARY, summary_input(call))),
+            turn(ToolUse(NO_FOLLOWUP_TOOL, reason)),
+            turn(ToolUse(DRAFT, email_input(call))),
+            turn(Text("done")),
+        ]
+    )
+    async with started(agent_settings(isolated_environment, model)) as runtime:
+        view = await process(runtime, call)
+
+    bodies = model.message_requests()
+    assert len(bodies) == 4
+    (refused,) = tool_results(bodies[2])
+    assert refused.get("is_error")
+    assert "the customer's side committed to something" in result_text(refused)
+    assert view.status == "awaiting_approval", view.failure_reason
+    assert view.no_followup_reason is None
+    assert view.draft is not None and view.draft.status == "pending"
+
+
+async def test_an_internal_call_gets_no_draft_until_someone_asks(
+    isolated_environment: Path, model: AnthropicEmulator
+) -> None:
+    call = example("initech-escalation")
+    ours = [a for a in call.metadata.attendees if a.side == Side.US]
+    internal = call.metadata.model_copy(update={"attendees": ours, "source_id": "internal"})
+    our_items = [item for item in call.expected if item["side"] == "us"]
+    records = [ToolUse(RECORD, item_input(item, call.transcript)) for item in our_items]
+    because = "An internal sync: nobody from the customer was on the call."
+    model.script(
+        [
+            turn(*records, ToolUse(SUMMARY, summary_input(call))),
+            turn(ToolUse(NO_FOLLOWUP_TOOL, {"reason": "internal"})),
+            turn(ToolUse(NO_FOLLOWUP_TOOL, {"reason": because})),
+            turn(Text("done")),
+        ]
+    )
+    settings = agent_settings(isolated_environment, model)
+    async with started(settings) as runtime:
+        view = await process(runtime, type(call)(call.name, call.transcript, internal, our_items))
+        bodies = model.message_requests()
+        asked = await request_draft_anyway(runtime, view.call_id, actor="cli:dana")
+        assert asked.started and asked.workflow_id is not None
+        await queues.wait_for(asked.workflow_id, timeout=60)
+        drafted = load_call_view(runtime, view.call_id)
+
+    assert len(bodies) == 4
+    (too_short,) = tool_results(bodies[2])
+    assert too_short.get("is_error") and "must name why" in result_text(too_short)
+    assert not any(r.get("is_error") for r in tool_results(bodies[3]))
+    assert view.status == "completed", view.failure_reason
+    assert view.draft is None
+    assert view.no_followup_reason == because
+    assert sorted(i.title for i in view.action_items) == sorted(i["title"] for i in our_items)
+    # Drafting anyway needs no model: the plain recap kept with the analysis is the draft.
+    assert len(model.message_requests()) == 4
+    assert drafted is not None and drafted.draft is not None
+    assert drafted.draft.status == "pending"
+    assert all(item["title"] in drafted.draft.body for item in our_items)
+    assert not list(settings.outbox_dir.glob("*.eml"))

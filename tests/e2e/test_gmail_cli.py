@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from integrations.gmail.auth import SCOPES, load_credentials
+from integrations.gmail.auth import DRAFT_SCOPES, SCOPES, load_credentials
 
 from ..conftest import REPO_ROOT
 from ..emulators.gmail import GmailEmulator
@@ -151,3 +151,21 @@ def test_a_missing_credentials_file_is_one_line_naming_the_setting(tmp_path: Pat
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"CS_AGENT_GMAIL_CREDENTIALS={tmp_path / 'missing.json'}: no such file" in result.stderr
+
+
+async def test_a_gmail_draft_policy_asks_for_the_compose_scope_too(
+    emulator: GmailEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CS_AGENT_FOLLOWUP_POLICY", "gmail-draft")
+    secret = emulator.client_secret_file(tmp_path / "client_secret.json")
+    token = tmp_path / "gmail-token.json"
+    child = run_auth(emulator, secret, token)
+    url = sign_in_url(child)
+    httpx.get(url, follow_redirects=True, timeout=30)
+    _stdout, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr
+    assert set(httpx.URL(url).params["scope"].split()) == set(DRAFT_SCOPES)
+    identity = load_credentials(
+        token, sender=SENDER, token_url=emulator.url + "/token", scopes=DRAFT_SCOPES
+    )
+    assert identity.scopes == DRAFT_SCOPES

@@ -170,3 +170,21 @@ async def test_edited_draft_is_what_gets_sent(runtime: Runtime) -> None:
     assert plain is not None and "The edited recap." in plain.get_content()
     html = message.get_body(preferencelist=("html",))
     assert html is not None and "<strong>edited</strong>" in html.get_content()
+
+
+async def test_the_local_list_keeps_the_customer_its_needs_and_the_call_links(
+    runtime: Runtime,
+) -> None:
+    data, meta = example_call()
+    call_id = await process(runtime, data, meta)
+    with session_scope(runtime.engine) as session:
+        [customer] = repo.list_local_customers(session)
+        tasks = repo.list_local_tasks(session)
+        needs = repo.list_local_needs(session, customer_id=customer.id)
+        links = [
+            link for task in tasks for link in repo.list_local_task_links(session, task_id=task.id)
+        ]
+    assert (customer.name, customer.domains) == ("Acme Freight", ["acmefreight.example"])
+    assert tasks and sorted(need.task_id for need in needs) == sorted(task.id for task in tasks)
+    assert sorted(link.task_id for link in links) == sorted(task.id for task in tasks)
+    assert {link.url for link in links} == {f"http://127.0.0.1:8000/inbox/calls/{call_id}"}

@@ -36,6 +36,13 @@ def api_schema(settings: Settings) -> Iterator[BaseSchema]:
         update={
             "api_token": SecretStr(TOKEN),
             "zoom_secret_token": SecretStr("fuzz-zoom-secret"),
+            # Both source webhooks mounted; nothing fuzzed can pass their checks.
+            "gong_access_key": "fuzz-gong-key",
+            "gong_access_key_secret": SecretStr("fuzz-gong-secret"),
+            "gong_webhook_secret": SecretStr("fuzz-gong-url-token"),
+            "google_push_audience": "https://cs-agent.example/webhooks/google-meet",
+            "google_push_service_account": "push@fuzz.iam.gserviceaccount.com",
+            "google_oidc_certs_url": "http://127.0.0.1:9/certs",
             "max_transcript_bytes": 100_000,
         }
     )

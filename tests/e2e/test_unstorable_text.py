@@ -297,7 +297,9 @@ async def test_a_database_error_in_processing_is_a_plain_failure_reason(
     runtime.adapters.analyzer = NulWritingAnalyzer(runtime.adapters.analyzer)
     await runtime.start()
     try:
-        transcript = check_transcript(json.dumps({"utterances": GOOD_LINES}))
+        # A question asked: the call needs a follow-up, so the draft (with its NUL) is stored.
+        asked = [*GOOD_LINES, {"speaker": "Bob", "text": "Could you send the renewal quote?"}]
+        transcript = check_transcript(json.dumps({"utterances": asked}))
         result = await submit_call(
             runtime, transcript=transcript, metadata=CallMetadata(title="QBR"), source="api"
         )

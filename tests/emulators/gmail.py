@@ -45,6 +45,7 @@ from starlette.routing import Route
 from integrations.gmail.auth import SCOPES
 
 from .base import Emulator, Fault, Oddity
+from .gmail_drafts import GmailDrafts
 
 DISCOVERY = json.loads(
     (Path(googleapiclient.__file__).parent / "discovery_cache/documents/gmail.v1.json").read_text()
@@ -217,10 +218,18 @@ class PendingConsent:
     user: str
 
 
-class GmailEmulator(Emulator):
+class GmailEmulator(GmailDrafts, Emulator):
     """Gmail's REST API (the methods cs-agent uses) plus Google's OAuth endpoints."""
 
     name = "gmail"
+
+    def error_body(self, status: int, message: str, reason: str = "") -> dict[str, Any]:
+        """A Google error body (for the drafts routes)."""
+        return google_error(status, message, reason)
+
+    def same_subject(self, subject: str) -> str:
+        """A subject as Gmail compares it for threading (for the drafts routes)."""
+        return normalize_subject(subject)
 
     def __init__(self) -> None:
         super().__init__()
@@ -241,6 +250,7 @@ class GmailEmulator(Emulator):
         self._release = threading.Event()
         self.send_hung = threading.Event()
         """Set once a send was stored and is being held without an answer."""
+        self._init_drafts()
 
     # --- setting up -----------------------------------------------------------------------------
     def mailbox(self, address: str) -> Mailbox:
@@ -417,6 +427,7 @@ class GmailEmulator(Emulator):
             Route(f"{users}/threads", self._list_threads, methods=["GET"]),
             Route(f"{users}/threads/{{id}}", self._get_thread, methods=["GET"]),
             Route(f"{users}/settings/sendAs", self._send_as, methods=["GET"]),
+            *self.draft_routes(),
         ]
 
     # --- OAuth ----------------------------------------------------------------------------------

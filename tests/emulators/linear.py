@@ -86,6 +86,13 @@ class LinearFailure(Exception):
 TITLE_MAX_LENGTH = 255
 """The longest issue title Linear accepts."""
 
+PUBLIC_EMAIL_DOMAINS = frozenset(
+    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com"}
+)
+"""Domains Linear refuses on a customer (public email providers): a sample."""
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+
 
 def argument_error(property_name: str, constraint: str, message: str) -> LinearFailure:
     """Linear's refusal of an input value (a class-validator error on one property)."""
@@ -134,6 +141,10 @@ class LinearState:
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: dict[str, dict[str, Any]] = field(default_factory=dict)
     numbers: dict[str, itertools.count[int]] = field(default_factory=dict)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    needs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attachments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(issue id, url) → attachment: Linear keeps one attachment per URL on an issue."""
 
 
 def _fresh_state() -> LinearState:
@@ -166,6 +177,9 @@ class LinearEmulator(Emulator):
         self.state = _fresh_state()
         self._state_lock = threading.RLock()
         self._slow: list[_Slow] = []
+        self._after_work: list[tuple[Callable[[GraphQLCall], bool], int]] = []
+        self.customers_enabled = True
+        """False: a workspace without Linear's Customers feature (customer fields are refused)."""
         self._sync_ids = itertools.count(1000)
         self._used = 0
 
@@ -184,6 +198,8 @@ class LinearEmulator(Emulator):
         with self._state_lock:
             self.state = _fresh_state()
             self._slow.clear()
+            self._after_work.clear()
+            self.customers_enabled = True
             self._used = 0
         with self._lock:
             self.requests.clear()
@@ -251,6 +267,59 @@ class LinearEmulator(Emulator):
             )
         return issue
 
+    def add_customer(
+        self,
+        name: str,
+        *,
+        domains: Iterable[str] = (),
+        owner_email: str | None = None,
+        slack_channel_id: str | None = None,
+        tier: str | None = None,
+    ) -> dict[str, Any]:
+        """A customer someone created in Linear (owner by a member's email)."""
+        with self._state_lock:
+            owner = None
+            if owner_email is not None:
+                owner = next(u for u in self.state.users.values() if u["email"] == owner_email)
+            return self._new_customer(
+                customer_id=str(uuid.uuid4()),
+                name=name,
+                domains=[d.lower() for d in domains],
+                owner=owner,
+                slack_channel_id=slack_channel_id,
+                tier=tier,
+            )
+
+    def add_need(self, customer_id: str, issue_id: str, *, body: str = "") -> dict[str, Any]:
+        """A customer need someone recorded by hand (or an intake integration did)."""
+        with self._state_lock:
+            need: dict[str, Any] = {
+                "id": str(uuid.uuid4()),
+                "body": body,
+                "priority": 0.0,
+                "customer": self.state.customers[customer_id],
+                "issue": self.state.issues[issue_id],
+                "attachment": None,
+                "url": None,
+                "createdAt": dt.datetime.now(dt.UTC).isoformat(),
+                "updatedAt": dt.datetime.now(dt.UTC).isoformat(),
+                "archivedAt": None,
+            }
+            self.state.needs[need["id"]] = need
+            return need
+
+    def move_issue(self, issue_id: str, state_type: str) -> dict[str, Any]:
+        """Move an issue to its team's first state of ``state_type`` (what a person does in
+        Linear), touching ``updatedAt``. Returns the issue as it now is."""
+        with self._state_lock:
+            issue = self.state.issues[issue_id]
+            team = self.state.teams[issue["team"]["id"]]
+            issue["state"] = _public_state(
+                next(s for s in team["states"] if s["type"] == state_type)
+            )
+            issue["updatedAt"] = dt.datetime.now(dt.UTC).isoformat()
+            return dict(issue)
+
     # --- faults -----------------------------------------------------------------------------------
     def rate_limit_next(
         self,
@@ -314,6 +383,22 @@ class LinearEmulator(Emulator):
             Oddity(f"data.{path}", shape), count=count, when=operation_is(operation)
         )
 
+    def fail_after_work(
+        self,
+        status: int = 500,
+        *,
+        count: int = 1,
+        when: Callable[[GraphQLCall], bool] | None = None,
+    ) -> None:
+        """Do the work of the next ``count`` matching requests, then answer ``status`` anyway.
+
+        A proxy or Linear itself failing after the mutation was applied: the client sees a
+        5xx for something that happened.
+        """
+        with self._state_lock:
+            for _ in range(count):
+                self._after_work.append((when or (lambda _call: True), status))
+
     # --- reading the record -----------------------------------------------------------------------
     def calls(self, operation: str | None = None, *, faulted: bool = False) -> list[GraphQLCall]:
         """GraphQL requests received (answered normally, or with a fault), optionally by name."""
@@ -341,6 +426,21 @@ class LinearEmulator(Emulator):
         """Every label."""
         with self._state_lock:
             return list(self.state.labels.values())
+
+    def customers(self) -> list[dict[str, Any]]:
+        """Every customer, in creation order."""
+        with self._state_lock:
+            return list(self.state.customers.values())
+
+    def needs(self) -> list[dict[str, Any]]:
+        """Every customer need, in creation order."""
+        with self._state_lock:
+            return list(self.state.needs.values())
+
+    def attachments(self) -> list[dict[str, Any]]:
+        """Every attachment, in creation order."""
+        with self._state_lock:
+            return list(self.state.attachments.values())
 
     # --- HTTP -------------------------------------------------------------------------------------
     async def _graphql(self, request: Request) -> Response:
@@ -392,6 +492,9 @@ class LinearEmulator(Emulator):
             )
         if slow:
             await asyncio.sleep(slow)
+        after = self._take_after_work(call)
+        if after:
+            return self._json(after, {"errors": [{"message": "Internal server error"}]})
         errors = list(result.errors or [])
         if not errors:
             return self._json(200, {"data": result.data})
@@ -442,6 +545,14 @@ class LinearEmulator(Emulator):
                     return slow.seconds
         return 0.0
 
+    def _take_after_work(self, call: GraphQLCall) -> int:
+        with self._state_lock:
+            for index, (when, status) in enumerate(self._after_work):
+                if when(call):
+                    del self._after_work[index]
+                    return status
+        return 0
+
     def _headers(self) -> dict[str, str]:
         now_ms = int(time.time() * 1000)
         with self._state_lock:
@@ -473,6 +584,38 @@ class LinearEmulator(Emulator):
             return found
         return next((i for i in self.state.issues.values() if i["identifier"] == key), None)
 
+    def _new_customer(
+        self,
+        *,
+        customer_id: str,
+        name: str,
+        domains: list[str],
+        owner: dict[str, Any] | None = None,
+        slack_channel_id: str | None = None,
+        tier: str | None = None,
+    ) -> dict[str, Any]:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "customer"
+        now = dt.datetime.now(dt.UTC).isoformat()
+        customer: dict[str, Any] = {
+            "id": customer_id,
+            "name": name,
+            "domains": domains,
+            "externalIds": [],
+            "slugId": slug,
+            "url": f"https://linear.app/{self.state.organization['urlKey']}/customers/{slug}",
+            "slackChannelId": slack_channel_id,
+            "owner": owner,
+            "tier": (
+                {"id": str(uuid.uuid4()), "name": tier, "displayName": tier} if tier else None
+            ),
+            "approximateNeedCount": 0.0,
+            "createdAt": now,
+            "updatedAt": now,
+            "archivedAt": None,
+        }
+        self.state.customers[customer_id] = customer
+        return customer
+
     def _new_issue(
         self, *, team: dict[str, Any], issue_id: str, title: str, description: str = ""
     ) -> dict[str, Any]:
@@ -493,6 +636,7 @@ class LinearEmulator(Emulator):
             "assignee": None,
             "labels": {"nodes": []},
             "createdAt": dt.datetime.now(dt.UTC).isoformat(),
+            "updatedAt": dt.datetime.now(dt.UTC).isoformat(),
             "archivedAt": None,
             "trashed": False,
         }
@@ -519,6 +663,13 @@ class _Root:
             "issueLabelCreate": self.issue_label_create,
             "issueCreate": self.issue_create,
             "issueArchive": self.issue_archive,
+            "customers": self._customers_feature(self.customers),
+            "customer": self._customers_feature(self.customer),
+            "customerCreate": self._customers_feature(self.customer_create),
+            "customerNeed": self._customers_feature(self.customer_need),
+            "customerNeeds": self._customers_feature(self.customer_needs),
+            "customerNeedCreate": self._customers_feature(self.customer_need_create),
+            "attachmentCreate": self.attachment_create,
         }
 
     # --- queries ----------------------------------------------------------------------------------
@@ -645,6 +796,198 @@ class _Root:
         issue["trashed"] = bool(args.get("trash"))
         return {"success": True, "entity": issue, "lastSyncId": self.emulator._next_sync_id()}
 
+    # --- customers, customer needs and attachments -------------------------------------------------
+    def _customers_feature(self, resolver: Callable[..., Any]) -> Callable[..., Any]:
+        def guarded(info: Any, **args: Any) -> Any:
+            if not self.emulator.customers_enabled:
+                raise LinearFailure(
+                    "Customers are not enabled for this workspace",
+                    type="forbidden",
+                    code="FORBIDDEN",
+                    status=403,
+                )
+            return resolver(info, **args)
+
+        return guarded
+
+    def customers(self, _info: Any, **args: Any) -> dict[str, Any]:
+        check_filter(args.get("filter"))
+        found = [
+            customer
+            for customer in self.state.customers.values()
+            if customer["archivedAt"] is None and matches(customer, args.get("filter"))
+        ]
+        return _connection(found, args.get("first"))
+
+    def customer(self, _info: Any, **args: Any) -> dict[str, Any]:
+        key = args["id"]
+        for customer in self.state.customers.values():
+            if key in (customer["id"], customer["slugId"]):
+                return customer
+        raise not_found("Customer")
+
+    def customer_create(self, _info: Any, **args: Any) -> dict[str, Any]:
+        data: Mapping[str, Any] = args["input"]
+        customer_id = data.get("id")
+        if customer_id is not None:
+            if not _is_uuid4(customer_id):
+                raise argument_error("id", "isUuid", "id must be a UUID")
+            if customer_id in self.state.customers:
+                raise LinearFailure(
+                    "Customer with this id already exists",
+                    presentable="A customer with this id already exists.",
+                )
+        name = str(data.get("name") or "").strip()
+        if not name:
+            raise argument_error("name", "isNotEmpty", "name should not be empty")
+        domains = [str(d).strip().lower() for d in data.get("domains") or []]
+        for domain in domains:
+            if domain in PUBLIC_EMAIL_DOMAINS:
+                raise argument_error(
+                    "domains", "isNotPublicDomain", f"{domain} is a public email domain"
+                )
+            if not _DOMAIN.fullmatch(domain):
+                raise argument_error("domains", "isFQDN", f"{domain} is not a domain")
+            if domain.count(".") > 1:
+                # Linear takes apex domains only; two labels is this emulator's rule for one.
+                raise argument_error("domains", "isApexDomain", f"{domain} is not an apex domain")
+            taken = next((c for c in self.state.customers.values() if domain in c["domains"]), None)
+            if taken is not None:
+                raise LinearFailure(
+                    "domain already in use",
+                    presentable=f"The domain {domain} already belongs to {taken['name']}.",
+                )
+        owner = None
+        if data.get("ownerId"):
+            owner = self.state.users.get(data["ownerId"])
+            if owner is None:
+                raise not_found("User")
+        customer = self.emulator._new_customer(
+            customer_id=customer_id or str(uuid.uuid4()),
+            name=name,
+            domains=list(dict.fromkeys(domains)),
+            owner=owner,
+            slack_channel_id=data.get("slackChannelId"),
+        )
+        return {"success": True, "customer": customer, "lastSyncId": self.emulator._next_sync_id()}
+
+    def customer_need(self, _info: Any, **args: Any) -> dict[str, Any]:
+        need = self.state.needs.get(args.get("id") or "")
+        if need is None:
+            raise not_found("CustomerNeed")
+        return need
+
+    def customer_needs(self, _info: Any, **args: Any) -> dict[str, Any]:
+        check_filter(args.get("filter"))
+        found = [
+            need
+            for need in self.state.needs.values()
+            if need["archivedAt"] is None and matches(need, args.get("filter"))
+        ]
+        return _connection(found, args.get("first"))
+
+    def customer_need_create(self, _info: Any, **args: Any) -> dict[str, Any]:
+        data: Mapping[str, Any] = args["input"]
+        need_id = data.get("id")
+        if need_id is not None:
+            if not _is_uuid4(need_id):
+                raise argument_error("id", "isUuid", "id must be a UUID")
+            if need_id in self.state.needs:
+                raise LinearFailure(
+                    "Customer need with this id already exists",
+                    presentable="A customer need with this id already exists.",
+                )
+        if data.get("customerId") and data.get("customerExternalId"):
+            raise argument_error(
+                "customerId",
+                "conflictsWith",
+                "customerId cannot be used together with customerExternalId",
+            )
+        if data.get("body") is not None and data.get("bodyData") is not None:
+            raise argument_error("body", "conflictsWith", "body cannot be used with bodyData")
+        customer = None
+        if data.get("customerId"):
+            customer = self.state.customers.get(data["customerId"])
+            if customer is None:
+                raise not_found("Customer")
+        elif data.get("customerExternalId"):
+            external = data["customerExternalId"]
+            customer = next(
+                (c for c in self.state.customers.values() if external in c["externalIds"]), None
+            )
+            if customer is None:
+                raise not_found("Customer")
+        if not data.get("issueId") and not data.get("projectId"):
+            raise argument_error(
+                "issueId", "isDefined", "either issueId or projectId must be provided"
+            )
+        issue = self.emulator._find_issue(data["issueId"]) if data.get("issueId") else None
+        if data.get("issueId") and issue is None:
+            raise not_found("Issue")
+        priority = data.get("priority") or 0
+        if priority not in (0, 1):
+            raise argument_error("priority", "isIn", "priority must be 0 or 1")
+        attachment = None
+        if data.get("attachmentUrl") and issue is not None:
+            attachment = self._attach(issue, url=data["attachmentUrl"], title=data["attachmentUrl"])
+        now = dt.datetime.now(dt.UTC).isoformat()
+        need_id = need_id or str(uuid.uuid4())
+        need: dict[str, Any] = {
+            "id": need_id,
+            "body": data.get("body"),
+            "priority": float(priority),
+            "customer": customer,
+            "issue": issue,
+            "attachment": attachment,
+            "url": attachment["url"] if attachment else None,
+            "createdAt": now,
+            "updatedAt": now,
+            "archivedAt": None,
+        }
+        self.state.needs[need_id] = need
+        if customer is not None:
+            customer["approximateNeedCount"] += 1
+        return {"success": True, "need": need, "lastSyncId": self.emulator._next_sync_id()}
+
+    def attachment_create(self, _info: Any, **args: Any) -> dict[str, Any]:
+        data: Mapping[str, Any] = args["input"]
+        issue = self.emulator._find_issue(data["issueId"])
+        if issue is None:
+            raise not_found("Issue")
+        url = str(data.get("url") or "").strip()
+        if not _URL.fullmatch(url):
+            raise argument_error("url", "isUrl", "url must be a URL address")
+        title = str(data.get("title") or "").strip()
+        if not title:
+            raise argument_error("title", "isNotEmpty", "title should not be empty")
+        attachment = self._attach(issue, url=url, title=title, subtitle=data.get("subtitle"))
+        return {
+            "success": True,
+            "attachment": attachment,
+            "lastSyncId": self.emulator._next_sync_id(),
+        }
+
+    def _attach(
+        self, issue: dict[str, Any], *, url: str, title: str, subtitle: str | None = None
+    ) -> dict[str, Any]:
+        """Linear's rule: one attachment per URL on an issue; a second create updates it."""
+        now = dt.datetime.now(dt.UTC).isoformat()
+        key = (issue["id"], url)
+        attachment = self.state.attachments.get(key)
+        if attachment is None:
+            attachment = {
+                "id": str(uuid.uuid4()),
+                "url": url,
+                "issue": issue,
+                "metadata": {},
+                "groupBySource": False,
+                "createdAt": now,
+                "archivedAt": None,
+            }
+            self.state.attachments[key] = attachment
+        attachment.update({"title": title, "subtitle": subtitle, "updatedAt": now})
+        return attachment
+
     def _label_for(self, team: Mapping[str, Any], label_id: str) -> dict[str, Any]:
         label = self.state.labels.get(label_id)
         if label is None:
@@ -704,6 +1047,12 @@ _FILTERABLE = {
     "priority",
     "dueDate",
     "number",
+    "domains",
+    "externalIds",
+    "customer",
+    "issue",
+    "slackChannelId",
+    "updatedAt",
 }
 
 
@@ -731,6 +1080,9 @@ def matches(item: Mapping[str, Any] | None, condition: Mapping[str, Any] | None)
     """Whether ``item`` passes a Linear filter (``and``/``or``, nested objects, comparators)."""
     if not condition:
         return True
+    if item is not None and not isinstance(item, dict):
+        # An element of a list of strings (``domains: {some: {in: [...]}}``).
+        return all(_STRING_OPS[op](item, operand) for op, operand in condition.items())
     for key, wanted in condition.items():
         if key == "and":
             # Plain conditions before "or" groups: same answer, and the selective ones (team,

@@ -16,6 +16,7 @@ from typing import Any
 from cs_agent.analyzers.claude.tools import (
     DRAFT_EMAIL,
     FIND_ISSUES,
+    NO_FOLLOWUP,
     RECORD_ITEM,
     SET_SUMMARY,
     full_tool_name,
@@ -31,6 +32,7 @@ RECORD = full_tool_name(RECORD_ITEM)
 FIND = full_tool_name(FIND_ISSUES)
 SUMMARY = full_tool_name(SET_SUMMARY)
 DRAFT = full_tool_name(DRAFT_EMAIL)
+NO_FOLLOWUP_TOOL = full_tool_name(NO_FOLLOWUP)
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,151 @@ def test_an_unsupported_filter_fails_loudly(linear_emulator: LinearEmulator) -> 
     )
     assert answer.status_code == 400
     assert "does not implement" in answer.json()["errors"][0]["message"]
+
+
+# --- customers, customer needs and attachments -----------------------------------------------------
+
+CUSTOMERS_BY_DOMAIN = """
+query($domains: [String!]!) {
+  customers(filter: { domains: { some: { in: $domains } } }) { nodes { id name owner { email } } }
+}
+"""
+CREATE_CUSTOMER = """
+mutation($input: CustomerCreateInput!) { customerCreate(input: $input) { customer { id } } }
+"""
+CREATE_NEED = """
+mutation($input: CustomerNeedCreateInput!) { customerNeedCreate(input: $input) { need { id } } }
+"""
+CREATE_ATTACHMENT = """
+mutation($input: AttachmentCreateInput!) {
+  attachmentCreate(input: $input) { attachment { id title } }
+}
+"""
+
+
+def _issue(emulator: LinearEmulator) -> dict[str, object]:
+    return emulator.add_issue("CS", "Send the revised pricing proposal")
+
+
+def test_customers_are_found_by_any_of_their_domains(linear_emulator: LinearEmulator) -> None:
+    dana = linear_emulator.add_user("Dana Reyes", "dana@ours.example")
+    acme = linear_emulator.add_customer(
+        "Acme Freight", domains=["acmefreight.example", "acme.example"], owner_email=dana["email"]
+    )
+    linear_emulator.add_customer("Globex", domains=["globex.example"])
+    answer = post(linear_emulator, CUSTOMERS_BY_DOMAIN, domains=["acme.example", "other.example"])
+    assert answer.json()["data"]["customers"]["nodes"] == [
+        {"id": acme["id"], "name": "Acme Freight", "owner": {"email": "dana@ours.example"}}
+    ]
+    none = post(linear_emulator, CUSTOMERS_BY_DOMAIN, domains=["initech.example"])
+    assert none.json()["data"]["customers"]["nodes"] == []
+
+
+def test_customer_create_checks_ids_and_domains_as_linear_does(
+    linear_emulator: LinearEmulator,
+) -> None:
+    linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    cases = [
+        ({"name": "Gmail folks", "domains": ["gmail.com"]}, "domains"),
+        ({"name": "Twice", "domains": ["acmefreight.example"]}, None),
+        ({"name": "", "domains": []}, "name"),
+        ({"name": "Bad id", "id": "not-a-uuid"}, "id"),
+    ]
+    for given, field in cases:
+        answer = post(linear_emulator, CREATE_CUSTOMER, input=given)
+        assert answer.status_code == 400, given
+        extensions = answer.json()["errors"][0]["extensions"]
+        if field is not None:
+            assert extensions["validationErrors"][0]["property"] == field
+    customer_id = "2f1b7c1e-9d4a-4c3b-8e2f-6a5d4c3b2a10"
+    made = post(linear_emulator, CREATE_CUSTOMER, input={"id": customer_id, "name": "Globex"})
+    assert made.json()["data"]["customerCreate"]["customer"]["id"] == customer_id
+    again = post(linear_emulator, CREATE_CUSTOMER, input={"id": customer_id, "name": "Globex"})
+    assert again.status_code == 400
+    assert [c["name"] for c in linear_emulator.customers()] == ["Acme Freight", "Globex"]
+
+
+def test_a_need_is_created_once_under_its_id_and_needs_an_issue(
+    linear_emulator: LinearEmulator,
+) -> None:
+    acme = linear_emulator.add_customer("Acme Freight", domains=["acmefreight.example"])
+    issue = _issue(linear_emulator)
+    need_id = "6c1e2d3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+    need = {"id": need_id, "customerId": acme["id"], "issueId": issue["id"], "body": "> asked"}
+    assert post(linear_emulator, CREATE_NEED, input=need).status_code == 200
+    assert post(linear_emulator, CREATE_NEED, input=need).status_code == 400
+    [stored] = linear_emulator.needs()
+    assert stored["customer"]["id"] == acme["id"] and stored["issue"]["id"] == issue["id"]
+
+    refused = [
+        {"customerId": acme["id"], "body": "no issue"},
+        {"customerId": acme["id"], "customerExternalId": "x", "issueId": issue["id"]},
+        {"customerId": acme["id"], "issueId": issue["id"], "priority": 3},
+        {"customerId": "f" * 8 + "-0000-4000-8000-" + "0" * 12, "issueId": issue["id"]},
+    ]
+    for given in refused:
+        assert post(linear_emulator, CREATE_NEED, input=given).status_code == 400, given
+    assert len(linear_emulator.needs()) == 1
+
+
+def test_needs_are_filtered_by_customer_and_the_issues_state(
+    linear_emulator: LinearEmulator,
+) -> None:
+    acme = linear_emulator.add_customer("Acme Freight")
+    globex = linear_emulator.add_customer("Globex")
+    open_issue = _issue(linear_emulator)
+    done = linear_emulator.add_issue("CS", "Old pricing", state_type="completed")
+    for customer, issue in ((acme, open_issue), (acme, done), (globex, open_issue)):
+        post(
+            linear_emulator,
+            CREATE_NEED,
+            input={"customerId": customer["id"], "issueId": issue["id"]},
+        )
+    query = """
+    query($filter: CustomerNeedFilter!) { customerNeeds(filter: $filter) { nodes { issue { id } } } }
+    """
+    answer = post(
+        linear_emulator,
+        query,
+        filter={
+            "customer": {"id": {"eq": acme["id"]}},
+            "issue": {"state": {"type": {"nin": ["completed", "canceled"]}}},
+        },
+    )
+    assert answer.json()["data"]["customerNeeds"]["nodes"] == [{"issue": {"id": open_issue["id"]}}]
+
+
+def test_an_attachment_is_one_per_url_on_an_issue(linear_emulator: LinearEmulator) -> None:
+    first, second = _issue(linear_emulator), _issue(linear_emulator)
+    url = "https://cs.ours.example/v1/calls/call-1"
+    for issue, title in ((first, "Renewal sync"), (first, "Renewal sync (edited)"), (second, "x")):
+        answer = post(
+            linear_emulator,
+            CREATE_ATTACHMENT,
+            input={"issueId": issue["id"], "url": url, "title": title},
+        )
+        assert answer.status_code == 200
+    attachments = linear_emulator.attachments()
+    assert [(a["issue"]["id"], a["title"]) for a in attachments] == [
+        (first["id"], "Renewal sync (edited)"),
+        (second["id"], "x"),
+    ]
+    bad = post(
+        linear_emulator,
+        CREATE_ATTACHMENT,
+        input={"issueId": first["id"], "url": "nope", "title": "t"},
+    )
+    assert bad.status_code == 400
+
+
+def test_fail_after_work_applies_the_mutation_then_answers_500(
+    linear_emulator: LinearEmulator,
+) -> None:
+    issue = _issue(linear_emulator)
+    linear_emulator.fail_after_work(502)
+    url = "https://cs.ours.example/v1/calls/call-1"
+    answer = post(
+        linear_emulator, CREATE_ATTACHMENT, input={"issueId": issue["id"], "url": url, "title": "t"}
+    )
+    assert answer.status_code == 502
+    assert len(linear_emulator.attachments()) == 1

@@ -278,6 +278,12 @@ def test_upload_edit_approve_sends_exactly_one_email(browser: Browser, server: S
     )
     page.get_by_role("button", name="Save as version 3").click()
     expect(page.get_by_text("Saved as version 3.")).to_be_visible()
+    # Who changed what, when: each version's changes, the body's lines added and removed.
+    versions = page.locator("#versions")
+    expect(versions).to_contain_text("v1 → v2 by web:dana")
+    expect(versions).to_contain_text("v2 → v3 by web:dana")
+    expect(versions.locator("dd ins", has_text="Acme Freight renewal: next steps")).to_be_visible()
+    expect(versions.locator("pre.diff ins", has_text="+ Dana")).to_be_visible()
     page.goto(call_url)  # without the message, for the screenshot
     expect(page.get_by_role("button", name="Approve & send")).to_be_visible()
     page.set_viewport_size(TALL)  # summary, the first action items and the email in one picture
@@ -296,7 +302,14 @@ def test_upload_edit_approve_sends_exactly_one_email(browser: Browser, server: S
     # the call's page follows the send until it is done.
     page.get_by_role("button", name="Approve & send").click()
     expect(page.get_by_role("heading", name="Send this email?")).to_be_visible()
+    expect(page.locator("#versions")).to_contain_text("v2 → v3 by web:dana")
     assert server.outbox() == []
+    # "Back: do not send" sends nothing; asking again shows the confirmation again.
+    page.get_by_role("link", name="Back: do not send").click()
+    expect(page.get_by_role("button", name="Approve & send")).to_be_visible()
+    assert server.outbox() == []
+    page.get_by_role("button", name="Approve & send").click()
+    expect(page.get_by_role("heading", name="Send this email?")).to_be_visible()
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Sent \d{4}-\d\d-\d\d"))).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Approve & send")).to_have_count(0)

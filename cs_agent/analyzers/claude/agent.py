@@ -23,9 +23,11 @@ from claude_agent_sdk import (
     TextBlock,
 )
 
+from cs_agent.analyzers.claude import updates
 from cs_agent.analyzers.claude.call_prompt import render_call_prompt, render_nudge
 from cs_agent.analyzers.claude.credentials import credential_check, model_credentials
 from cs_agent.analyzers.claude.errors import SYSTEM, AgentError, result_error, sdk_error
+from cs_agent.analyzers.claude.no_followup import fallback_email
 from cs_agent.analyzers.claude.options import agent_options
 from cs_agent.analyzers.claude.outcome import analysis_notes, merged_summary, missing_steps
 from cs_agent.analyzers.claude.state import AnalysisState
@@ -33,7 +35,7 @@ from cs_agent.analyzers.claude.tools import build_tools, full_tool_name, tool_se
 from cs_agent.analyzers.claude.usage import UsageTally
 from cs_agent.analyzers.claude.windows import Window, split_windows
 from cs_agent.config import Settings
-from cs_agent.core.domain import CallAnalysis, CallMetadata, Transcript
+from cs_agent.core.domain import CallAnalysis, CallMetadata, Transcript, UpdateRequest
 from cs_agent.core.errors import ExternalError, Unavailable
 from cs_agent.core.ports import CheckResult, TaskTracker
 
@@ -68,7 +70,11 @@ class ClaudeAnalyzer:
         with tempfile.TemporaryDirectory(prefix="cs-agent-claude-") as workdir:
             for window in windows:
                 nudged |= await self._run_window(state, window, tracker, tally, workdir)
-        if state.email is None:
+        email = state.email
+        if email is None and state.no_followup_reason is not None:
+            # Kept for a person who asks for a draft anyway; no model run is needed for it.
+            email = fallback_email(state, company=settings.company_name)
+        if email is None:
             raise AgentError(
                 SYSTEM,
                 "the agent finished without drafting the follow-up email, even when reminded; "
@@ -79,9 +85,10 @@ class ClaudeAnalyzer:
             analyzer=ANALYZER_NAME,
             summary=merged_summary(state),
             action_items=list(state.items),
-            email=state.email,
+            email=email,
             usage=tally.usage(),
             notes=analysis_notes(settings, windows, state, nudged),
+            no_followup_reason=state.no_followup_reason if state.email is None else None,
         )
 
     async def _run_window(
@@ -147,6 +154,17 @@ class ClaudeAnalyzer:
         """The agent's options. ``preset`` swaps in Claude Code's prompt and tools (benchmarks)."""
         return agent_options(
             self._settings, allowed=allowed, server=server, workdir=workdir, preset=preset
+        )
+
+    # --- customer updates (the UpdateDrafter port) ---------------------------------------------
+    async def draft_update(self, request: UpdateRequest) -> str:
+        """The body of an update telling the customer its promises were kept (one session)."""
+
+        async def exchange(client: ClaudeSDKClient, prompt: str, tally: UsageTally) -> float:
+            return await self._exchange(client, prompt, tally, session_cost=0.0)
+
+        return await updates.draft_update(
+            request, settings=self._settings, environ=self._environ, exchange=exchange
         )
 
     # --- doctor ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def missing_steps(state: AnalysisState, *, last_window: bool) -> list[str]:
     missing = []
     if state.summary is None:
         missing.append(f"set the summary ({SET_SUMMARY})")
-    if state.email is None:
+    if state.email is None and state.no_followup_reason is None:
         missing.append(f"drafted the follow-up email ({DRAFT_EMAIL})")
     return missing
 

@@ -52,6 +52,8 @@ class AnalysisState:
     part_summaries: list[CallSummary] = field(default_factory=list)
     summary: CallSummary | None = None
     email: EmailDraft | None = None
+    no_followup_reason: str | None = None
+    """Why no follow-up email is needed, when the agent recorded that instead of a draft."""
     known_issues: dict[str, IssueRef] = field(default_factory=dict)
     rejections: list[str] = field(default_factory=list)
     """Every rejected tool call and why, in order (for the analysis notes and for tests)."""
@@ -204,6 +206,7 @@ class AnalysisState:
         cc = [address for address in cc if address not in to]
         replaced = self.email is not None
         self.email = EmailDraft(subject=subject, body=body, to=to, cc=cc)
+        self.no_followup_reason = None  # a draft replaces an earlier "no follow-up needed"
         return (
             "Draft replaced." if replaced else "Draft saved. A person reviews it before it is sent."
         )

@@ -15,10 +15,12 @@ from claude_agent_sdk import SdkMcpTool, create_sdk_mcp_server
 from claude_agent_sdk.types import McpSdkServerConfig
 
 from cs_agent.analyzers.claude.checks import PRIORITIES, ToolRejection
+from cs_agent.analyzers.claude.no_followup import NO_FOLLOWUP_SCHEMA, record_no_followup
 from cs_agent.analyzers.claude.state import AnalysisState
 from cs_agent.analyzers.claude.tool_names import (
     DRAFT_EMAIL,
     FIND_ISSUES,
+    NO_FOLLOWUP,
     RECORD_ITEM,
     SERVER_NAME,
     SET_SUMMARY,
@@ -28,6 +30,7 @@ from cs_agent.core.ports import TaskTracker
 __all__ = [
     "DRAFT_EMAIL",
     "FIND_ISSUES",
+    "NO_FOLLOWUP",
     "RECORD_ITEM",
     "SERVER_NAME",
     "SET_SUMMARY",
@@ -128,6 +131,9 @@ def build_tools(
     async def draft(args: dict[str, Any]) -> str:
         return state.draft_email(args)
 
+    async def no_followup(args: dict[str, Any]) -> str:
+        return record_no_followup(state, args)
+
     tools = [
         _mcp_tool(
             state,
@@ -163,6 +169,18 @@ def build_tools(
                 "again replaces the draft.",
                 _DRAFT_SCHEMA,
                 draft,
+            )
+        )
+        tools.append(
+            _mcp_tool(
+                state,
+                NO_FOLLOWUP,
+                "Instead of a draft: record that this call needs no follow-up email, and why "
+                "(nobody from the customer was on it, nothing was agreed or asked, or the "
+                "customer asked for no recap). Refused when a customer-side commitment was "
+                "recorded.",
+                NO_FOLLOWUP_SCHEMA,
+                no_followup,
             )
         )
     return tools

@@ -262,7 +262,7 @@ def test_only_the_last_window_can_draft(tracker: LocalTaskTracker) -> None:
     names = [t.name for t in build_tools(state, tracker, last_window=False)]
     assert names == ["record_action_item", "find_open_issues", "set_summary"]
     names = [t.name for t in build_tools(state, tracker, last_window=True)]
-    assert names[-1] == "draft_followup_email"
+    assert names[-2:] == ["draft_followup_email", "record_no_followup_needed"]
 
 
 # --- windows ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import cast
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from cs_agent.core.domain import ApprovalRequest
+from cs_agent.core.domain import ApprovalRequest, TrackerCustomer
 from cs_agent.core.errors import RateLimited, RejectedInput, Unauthorized, Unavailable
 from integrations.slack.channel import SlackApprovalChannel, SlackConfig
 
@@ -201,3 +201,49 @@ async def test_a_to_cc_or_subject_too_long_for_a_slack_form_is_sent_to_the_web_i
     text = json.dumps(view["blocks"])
     assert named in text and "web inbox" in text
     assert "/inbox/calls/call-1" in text
+
+
+async def test_the_trackers_customer_record_gives_the_owner_and_a_channel_of_last_resort() -> None:
+    with SlackEmulator(
+        channels=("C0APPROVALS", "C0ACMEOWN"), users={"dana@ours.example": "U0DANA"}
+    ) as emulator:
+        slack = cast(SlackEmulator, emulator)
+        known = TrackerCustomer(
+            id="cust-1",
+            name="Acme & Sons",
+            owner_name="Dana Reyes",
+            owner_email="dana@ours.example",
+            slack_channel_id="C0ACMEOWN",
+            url="https://linear.app/example/customers/acme",
+        )
+        request = a_request().model_copy(update={"tracker_customer": known})
+        # No channel configured at all: the customer's own channel, from its record.
+        unconfigured = SlackApprovalChannel(
+            AsyncWebClient(token=slack.bot_token, base_url=slack.api_url),
+            config=SlackConfig(),
+            load_request=lambda draft_id: request,
+        )
+        ref = await unconfigured.request_approval(request)
+        assert ref["slack_channel"] == "C0ACMEOWN" and ref["owner"] == "U0DANA"
+        (message,) = slack.top_level("C0ACMEOWN")
+        blocks = json.dumps(message["blocks"])
+        assert "Account owner: <@U0DANA>" in blocks
+        assert "https://linear.app/example/customers/acme" in blocks
+        # A configured channel still wins over the record's.
+        configured = adapter(slack)
+        other = request.model_copy(
+            update={"draft": request.draft.model_copy(update={"id": "draft-2"})}
+        )
+        assert (await configured.request_approval(other))["slack_channel"] == "C0APPROVALS"
+
+
+async def test_a_customer_the_tracker_does_not_know_is_said_in_the_message(
+    slack: SlackEmulator,
+) -> None:
+    note = "Acme & Sons is not a customer in Linear <!channel>"
+    request = a_request().model_copy(update={"tracker_customer_note": note})
+    await adapter(slack).request_approval(request)
+    (message,) = slack.top_level("C0APPROVALS")
+    blocks = json.dumps(message["blocks"])
+    assert "is not a customer in Linear" in blocks
+    assert "<!channel>" not in blocks
