@@ -8,8 +8,15 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from cs_agent.core.domain import ApprovalRequest, CallMetadata, CallSummary, FollowUpDraft
+from cs_agent.core.domain import (
+    ApprovalRequest,
+    CallMetadata,
+    CallStatus,
+    CallSummary,
+    FollowUpDraft,
+)
 from cs_agent.core.errors import ExternalError, WorkflowFailure
+from cs_agent.core.ids import SYSTEM_ACTOR
 from cs_agent.core.ports import ApprovalOutcome
 from cs_agent.core.text import STORED
 from cs_agent.services.backoff import service_retry_policy, with_retries
@@ -37,6 +44,41 @@ async def announce(ctx: ServiceContext, draft: FollowUpDraft, outcome: ApprovalO
         )
     except ExternalError as error:
         log.warning("could not update the approval request of %s: %s", draft.id, error)
+
+
+async def post_approval_request(
+    ctx: ServiceContext,
+    draft_id: str,
+    *,
+    call_status: CallStatus | None = None,
+    detail: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Show the draft to the people who approve it and remember where it was posted.
+
+    The body of every "request approval" step, follow-up or update: the channel's own
+    idempotency (update, not repost, once the draft has a ref) makes a retried step safe.
+    ``call_status`` is set on the draft's call with the ref; ``detail`` joins the audit event.
+    """
+    request = load_approval_request(ctx, draft_id)
+    channel = ctx.adapters.approvals
+    ref = await with_retries(
+        lambda: channel.request_approval(request),
+        what=f"requesting approval of {draft_id}",
+        policy=service_retry_policy(ctx.settings),
+    )
+    with session_scope(ctx.engine) as session:
+        repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
+        if call_status is not None:
+            repo.set_call_status(session, call_id=request.call_id, status=call_status)
+        repo.add_audit(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="approval_requested",
+            call_id=request.call_id,
+            draft_id=draft_id,
+            detail={"channel": channel.name, **(detail or {}), **ref},
+        )
+    return ref
 
 
 def load_approval_request(ctx: ServiceContext, draft_id: str) -> ApprovalRequest:

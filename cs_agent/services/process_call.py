@@ -40,7 +40,7 @@ from cs_agent.core.text import STORED
 from cs_agent.core.transcripts import TranscriptError, parse_transcript
 from cs_agent.logs import log_context
 from cs_agent.services import context
-from cs_agent.services.approval_requests import load_approval_request
+from cs_agent.services.approval_requests import post_approval_request
 from cs_agent.services.backoff import (
     RetryPolicy,
     analysis_retry_policy,
@@ -325,26 +325,8 @@ async def save_draft(ctx: ServiceContext, call_id: str) -> str:
 @DBOS.step(name="request_approval")
 @observed("request_approval")
 async def request_approval(ctx: ServiceContext, draft_id: str) -> dict[str, str]:
-    """Show the draft to the people who approve it and remember where it was posted."""
-    request = load_approval_request(ctx, draft_id)
-    channel = ctx.adapters.approvals
-    ref = await with_retries(
-        lambda: channel.request_approval(request),
-        what=f"requesting approval of {draft_id}",
-        policy=service_retry_policy(ctx.settings),
-    )
-    with session_scope(ctx.engine) as session:
-        repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
-        repo.set_call_status(session, call_id=request.call_id, status=CallStatus.AWAITING_APPROVAL)
-        repo.add_audit(
-            session,
-            actor=SYSTEM_ACTOR,
-            action="approval_requested",
-            call_id=request.call_id,
-            draft_id=draft_id,
-            detail={"channel": channel.name, **ref},
-        )
-    return ref
+    """Show the draft to the people who approve it; the call then awaits approval."""
+    return await post_approval_request(ctx, draft_id, call_status=CallStatus.AWAITING_APPROVAL)
 
 
 @DBOS.step(name="mark_call_failed")

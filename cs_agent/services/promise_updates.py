@@ -37,7 +37,7 @@ from cs_agent.core.ids import (
 from cs_agent.core.ports import UpdateDrafter
 from cs_agent.core.text import STORED
 from cs_agent.services import context
-from cs_agent.services.approval_requests import load_approval_request
+from cs_agent.services.approval_requests import post_approval_request
 from cs_agent.services.backoff import service_retry_policy, with_retries
 from cs_agent.services.context import ServiceContext
 from cs_agent.services.observe import observed
@@ -132,24 +132,7 @@ def _update_request(session: Session, ctx: ServiceContext, draft: DraftRow) -> U
 @observed("request_update_approval")
 async def request_update_approval(ctx: ServiceContext, draft_id: str) -> dict[str, str]:
     """Show the update to the people who approve (or redraw it, once it has a ref)."""
-    request = load_approval_request(ctx, draft_id)
-    channel = ctx.adapters.approvals
-    ref = await with_retries(
-        lambda: channel.request_approval(request),
-        what=f"requesting approval of {draft_id}",
-        policy=service_retry_policy(ctx.settings),
-    )
-    with session_scope(ctx.engine) as session:
-        repo.set_approval_ref(session, draft_id=draft_id, ref=ref)
-        repo.add_audit(
-            session,
-            actor=SYSTEM_ACTOR,
-            action="approval_requested",
-            call_id=request.call_id,
-            draft_id=draft_id,
-            detail={"channel": channel.name, "kind": "update", **ref},
-        )
-    return ref
+    return await post_approval_request(ctx, draft_id, detail={"kind": "update"})
 
 
 @DBOS.step(name="add_to_update")
