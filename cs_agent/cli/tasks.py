@@ -2,18 +2,25 @@
 
 ``tasks done ID`` / ``tasks drop ID`` record the change through the same service as Linear's
 webhook; the customer's update draft is then handed to the server (or a worker) running on the
-same database, through DBOS's queue, so this works while ``cs-agent serve`` runs.
+same database, through DBOS's queue, so this works while ``cs-agent serve`` runs. The command
+then waits for the update with a runtime of its own (whichever process takes the queued
+workflow first runs it, once), so without a server the draft is there when the command ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cs_agent.cli.common import CliError, actor, open_database, out, start_command
+from cs_agent.cli.common import CliError, actor, open_database, out, run_with_runtime, start_command
+from cs_agent.config import Settings
+
+UPDATE_WAIT_SECONDS = 60.0
+"""How long ``tasks done`` waits for the customer's update draft before leaving it to the server."""
 
 app = typer.Typer(help="The local task list (when no tracker is configured).", no_args_is_help=True)
 
@@ -63,15 +70,37 @@ def _change(task_id: str, state: str, verb: str) -> None:
         except TaskNotFound as error:
             raise CliError(str(error)) from None
     told = [c.item_id for c in change.promises if c.tell_customer]
-    hand_updates_to_workers(settings, told)
+    workflow_ids = hand_updates_to_workers(settings, told)
     task = change.task
     if not change.changed:
         out.print(f"{task.identifier} was already {task.status}; nothing changed.")
         return
-    note = ""
-    if told:
-        note = " An update for the customer is being drafted for approval."
-    out.print(f"{task.identifier} {verb}: {task.title}.{note}", soft_wrap=True)
+    out.print(f"{task.identifier} {verb}: {task.title}.", soft_wrap=True)
+    if workflow_ids:
+        _report_updates(settings, workflow_ids)
+
+
+def _report_updates(settings: Settings, workflow_ids: list[str]) -> None:
+    """Wait for the customer's update draft and say where it waits for approval."""
+    # Imported here for start-up time: the services load storage and DBOS (~0.5 s).
+    from cs_agent.services import queues
+
+    async def wait(_runtime: object) -> list[str]:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(queues.wait_for(w) for w in workflow_ids)), UPDATE_WAIT_SECONDS
+        )
+        return sorted({draft for draft in results if draft})
+
+    try:
+        drafts = run_with_runtime(settings, wait)
+    except TimeoutError:
+        out.print("The customer's update is queued; the server drafts it for approval.")
+        return
+    for draft_id in drafts:
+        out.print(
+            f"An update for the customer waits for approval: cs-agent drafts show {draft_id}",
+            soft_wrap=True,
+        )
 
 
 @app.command("done")

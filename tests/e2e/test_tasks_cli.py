@@ -95,3 +95,22 @@ def test_tasks_done_beside_serve_drafts_the_update(
         assert missing.returncode == 1 and "no local task" in missing.stderr
     finally:
         cluster.stop()
+
+
+def test_tasks_done_without_a_server_drafts_the_update_itself(isolated_environment: Path) -> None:
+    env = {**os.environ, "CS_AGENT_COMPANY_NAME": "Brightwave"}
+    processed = cs_agent(
+        env,
+        "process",
+        str(EXAMPLES / "acme-renewal.vtt"),
+        "--metadata",
+        str(EXAMPLES / "acme-renewal.meta.json"),
+    )
+    assert processed.returncode == 0, processed.stderr
+    ours = [t for t in json_of(env, "tasks", "list") if t["side"] == "us"]
+    done = cs_agent(env, "tasks", "done", ours[0]["identifier"])
+    assert done.returncode == 0, done.stderr
+    updates = [d for d in json_of(env, "drafts", "list") if d["kind"] == "update"]
+    assert len(updates) == 1, "the update is drafted before the command ends"
+    assert updates[0]["id"] in done.stdout
+    assert updates[0]["status"] == "pending", "and it waits for a click"
