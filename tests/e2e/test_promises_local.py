@@ -187,9 +187,7 @@ async def test_an_internal_call_with_no_followup_tells_nobody(settings: Settings
         await wait_all(
             hand_updates_to_workers(runtime.settings, [c.item_id for c in change.promises])
         )
-        assert [
-            p.status for p in promises_of(runtime, call_id) if p.id == ours[0].id
-        ] == ["kept"]
+        assert [p.status for p in promises_of(runtime, call_id) if p.id == ours[0].id] == ["kept"]
         assert update_drafts(runtime) == []
     finally:
         await runtime.stop()
