@@ -65,7 +65,8 @@ def create_app(
         version=cs_agent.__version__,
         summary="Call transcripts in; action items filed and follow-ups drafted for approval.",
         lifespan=lifespan,
-        responses=error_responses(500),
+        # Any route: a NUL in the URL is a 400 (NulInUrlGuard), an unexpected error a 500.
+        responses=error_responses(400, 500),
         docs_url=None,
         redoc_url=None,
     )

@@ -61,7 +61,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _REASONS = {
-    400: "The request is malformed (bad JSON, bad encoding, bad header).",
+    400: "The request is malformed (bad JSON, bad encoding, bad header, a NUL in the URL).",
     401: "Missing or wrong credentials: a signature or a bearer token.",
     403: "Not enabled here, another Host on an open API (`not_local`), or a cross-site browser "
     "request (`cross_origin`).",
