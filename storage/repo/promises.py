@@ -16,7 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cs_agent.core.domain import IssueState, TrackerStateType
+from cs_agent.core.domain import CallStatus, IssueState, TrackerStateType
 from storage.models import (
     ActionItemRow,
     CallRow,
@@ -233,10 +233,18 @@ def overdue_promises(
     session: Session, *, today: dt.date, limit: int = 200
 ) -> list[tuple[str, dt.date]]:
     """(item id, due date) of open promises past their due date whose owner was not reminded
-    about that due date."""
+    about that due date.
+
+    Only promises of calls done processing: while a call is still being filed its approval
+    request (the Slack thread a reminder goes to) is not posted yet, and a reminder claimed
+    then would find nowhere to go. The next tick after the call is through takes it.
+    """
+    processing = [CallStatus.RECEIVED, CallStatus.ANALYZING, CallStatus.FILING]
     rows = session.exec(
         select(col(ActionItemRow.id), col(ActionItemRow.due_date))
+        .join(CallRow, col(CallRow.id) == col(ActionItemRow.call_id))
         .outerjoin(PromiseRow, col(PromiseRow.item_id) == col(ActionItemRow.id))
+        .where(col(CallRow.status).not_in([status.value for status in processing]))
         .where(col(ActionItemRow.issue_id).is_not(None))
         .where(col(ActionItemRow.due_date).is_not(None))
         .where(col(ActionItemRow.due_date) < today)
