@@ -7,6 +7,9 @@ privately). Requests reach it at ``POST /slack/events`` (Bolt checks the signatu
 acknowledges first (Slack allows 3 seconds) and then decides through
 ``cs_agent.services.approvals``, the same functions the CLI uses: a decision is one
 conditional update, so a double click or a replayed request decides once.
+
+Kept in one module (about 500 lines) because the listeners share one ``Interactions`` object
+and the Bolt wiring that registers them; splitting them would scatter that registration.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Requests go to the person addressed by name, else to whoever accepts in the next turns, else
 to the next speaker; offers count once the other side accepts.
+
+Kept in one module (about 500 lines): candidate reading and owner settling pass the same
+per-turn state back and forth; the clause, pronoun and hand-out rules already live apart.
 """
 
 from __future__ import annotations
